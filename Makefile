@@ -1,0 +1,37 @@
+# The whole set-up: `make run` starts the server, `make test` checks everything.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint typecheck bench images clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: install
+	$(BIN)/mlprep serve --host 127.0.0.1 --port 8080
+
+lint: install
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+
+typecheck: install
+	$(BIN)/mypy src
+
+test: install lint typecheck
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m bench
+
+images: install
+	$(BIN)/python scripts/draw_images.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

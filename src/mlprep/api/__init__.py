@@ -1,0 +1,1 @@
+"""HTTP, WebSocket and SSE: routers that translate between the wire and the services."""

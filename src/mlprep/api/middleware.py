@@ -1,0 +1,93 @@
+"""ASGI middleware: trace ids, the simulated-instrument header, and the body size limit."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class RequestContextMiddleware:
+    """Gives each request a trace id, marks simulated responses, and refuses bodies over 1 MiB.
+
+    A pure ASGI middleware (not BaseHTTPMiddleware) so that streaming responses such as SSE pass
+    straight through.
+    """
+
+    def __init__(self, app: ASGIApp, simulated: bool, max_body: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.simulated = simulated
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        trace = f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-00"
+        scope["mlprep.trace_id"] = trace
+        extra_headers = [(b"x-instrument-simulated", b"true")] if self.simulated else []
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + extra_headers
+            await send(message)
+
+        if scope["type"] == "websocket":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers", [])).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_body:
+            await self._too_large(scope, send_with_headers, trace)
+            return
+        received = 0
+        responded = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, responded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body and not responded:
+                    # Answer now and tell the application the client has gone: whatever it
+                    # then tries to send is dropped below.
+                    responded = True
+                    await self._too_large(scope, send_with_headers, trace)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if not responded:
+                await send_with_headers(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not responded:
+                raise
+
+    async def _too_large(self, scope: Scope, send: Send, trace: str) -> None:
+        body = json.dumps(
+            {
+                "type": "https://tools.ietf.org/html/rfc9110#section-15.5.14",
+                "title": "Payload Too Large",
+                "status": 413,
+                "detail": f"The request body is larger than {self.max_body} bytes.",
+                "instance": scope.get("path"),
+                "traceId": trace,
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,30 @@
+"""Error responses declared per route, so the OpenAPI document lists them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlprep.contract.problem import ProblemDetails
+
+_DESCRIPTIONS = {
+    400: "The request is malformed or a value is not allowed",
+    401: "No token, or the token is malformed, expired, revoked or wrongly signed",
+    403: "The user lacks the permission that the operation needs",
+    404: "No such resource",
+    409: "The instrument's state does not allow the operation now",
+    413: "The request body is larger than 1 MiB",
+    415: "The body is not sent as JSON",
+    429: "Too many failed attempts; the account is locked for a while (Retry-After header)",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entry for these error statuses, each a problem+json body."""
+    return {
+        status: {
+            "description": _DESCRIPTIONS[status],
+            "model": ProblemDetails,
+            "content": {"application/problem+json": {}},
+        }
+        for status in statuses
+    }

@@ -1,0 +1,25 @@
+"""`/mlprep/v1/health`: is the server up, is its database answering, is the instrument simulated."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from mlprep import __version__
+from mlprep.api.dependencies import ServicesDep
+from mlprep.contract.health import Health
+from mlprep.store.database import database_kind, ping
+
+router = APIRouter(tags=["mlprep"])
+
+
+@router.get("/health", operation_id="getHealth", summary="Server health", response_model=Health)
+def health(services: ServicesDep) -> Health:
+    database_ok = ping(services.engine)
+    return Health(
+        status="Healthy" if database_ok else "Unhealthy",
+        version=__version__,
+        database=f"{database_kind(services.engine)}: {'ok' if database_ok else 'unreachable'}",
+        simulated=True,
+        instrument_id=services.settings.instrument_id,
+        serial_number=services.settings.serial_number,
+    )

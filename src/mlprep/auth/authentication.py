@@ -1,0 +1,115 @@
+"""Logging in and out, renewing tokens, and turning a token back into a principal."""
+
+from __future__ import annotations
+
+from mlprep.audit import AuditTrail
+from mlprep.auth.lockout import LockoutPolicy
+from mlprep.auth.passwords import verify_password
+from mlprep.auth.permissions import Permission, permissions_of
+from mlprep.auth.principal import Principal
+from mlprep.auth.tokens import TokenClaims, TokenIssuer
+from mlprep.clock import Clock
+from mlprep.contract.authenticate import AuthenticateResponse
+from mlprep.contract.users import Role
+from mlprep.errors import AuthenticationError, PermissionDeniedError
+from mlprep.store.tokens import RevokedTokenStore
+from mlprep.store.users import UserRecord, UserStore
+
+BAD_CREDENTIALS = "The user name or password is incorrect."
+# What the vendor's instrument reports; mlprep has no password ageing or inactivity logout.
+INACTIVE_LOGOUT_MINUTES = 0
+LOGOUT_COUNTDOWN = 0
+PASSWORD_EXPIRES_IN_DAYS = 0
+
+
+class Authenticator:
+    """Checks credentials and tokens; every login, logout and lockout is audited."""
+
+    def __init__(
+        self,
+        users: UserStore,
+        revoked: RevokedTokenStore,
+        issuer: TokenIssuer,
+        lockout: LockoutPolicy,
+        audit: AuditTrail,
+        clock: Clock,
+    ) -> None:
+        self._users = users
+        self._revoked = revoked
+        self._issuer = issuer
+        self._lockout = lockout
+        self._audit = audit
+        self._clock = clock
+
+    def login(self, user_name: str, password: str, client: str | None) -> AuthenticateResponse:
+        """A token for valid credentials.
+
+        Raises:
+            TooManyAttemptsError: the user or the client address is locked out.
+            AuthenticationError: the credentials are wrong (the message never says which part).
+        """
+        keys = self._lockout.keys(user_name, client)
+        self._lockout.ensure_not_locked(keys)
+        user = self._users.by_name(user_name)
+        if not verify_password(user.password_hash if user else None, password) or user is None:
+            self._audit.record("login", actor=user_name, outcome="failure", client=client)
+            if self._lockout.record_failure(keys):
+                self._audit.record(
+                    "lockout",
+                    actor=user_name,
+                    outcome="locked",
+                    client=client,
+                    detail="too many failed logins",
+                )
+                self._lockout.raise_locked_now()
+            raise AuthenticationError(BAD_CREDENTIALS)
+        self._lockout.record_success(keys)
+        self._audit.record("login", actor=user.user_name, client=client)
+        return self._respond(user)
+
+    def authenticate(self, token: str) -> Principal:
+        """The principal behind a token. Raises AuthenticationError if it is not valid now."""
+        claims = self._issuer.verify(token)
+        if self._revoked.is_revoked(claims.jti):
+            raise AuthenticationError("The token has been revoked by a logout; log in again.")
+        user = self._users.by_id(claims.user_id)
+        if user is None:
+            raise AuthenticationError("The token's user no longer exists.")
+        role = Role(user.role)
+        return Principal(user.id, user.user_name, role, permissions_of(role), claims)
+
+    def renew(self, principal: Principal) -> AuthenticateResponse:
+        """A fresh token for the same user; the old one stays valid until it expires."""
+        user = self._users.by_id(principal.user_id)
+        if user is None:
+            raise AuthenticationError("The token's user no longer exists.")
+        return self._respond(user)
+
+    def logout(self, principal: Principal, client: str | None) -> None:
+        """Revoke the token the principal presented."""
+        claims: TokenClaims = principal.claims
+        self._revoked.revoke(claims.jti, claims.expires_at, self._clock.now())
+        self._audit.record("logout", actor=principal.user_name, client=client)
+
+    @staticmethod
+    def require(principal: Principal, permission: Permission) -> None:
+        """Raises PermissionDeniedError unless the principal holds `permission`."""
+        if not principal.can(permission):
+            raise PermissionDeniedError(
+                f"This operation needs the permission '{permission.value}', which the role "
+                f"'{principal.role.value}' of user '{principal.user_name}' does not grant."
+            )
+
+    def _respond(self, user: UserRecord) -> AuthenticateResponse:
+        permissions = sorted(p.value for p in permissions_of(Role(user.role)))
+        token, _claims = self._issuer.issue(user.id, user.user_name, permissions)
+        return AuthenticateResponse(
+            user_name=user.user_name,
+            user_id=user.id,
+            token=token,
+            inactive_logout=INACTIVE_LOGOUT_MINUTES,
+            logout_countdown=LOGOUT_COUNTDOWN,
+            expires_in=int(self._issuer.lifetime.total_seconds() // 60),
+            password_expires_in_days=PASSWORD_EXPIRES_IN_DAYS,
+            notify_password_expires_soon=False,
+        )

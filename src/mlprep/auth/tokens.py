@@ -1,0 +1,106 @@
+"""JSON web tokens: HS256, with the vendor's claim names, checked against the injected clock."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import jwt
+
+from mlprep.clock import Clock
+from mlprep.errors import AuthenticationError
+from mlprep.ids import IdGenerator
+from mlprep.private_files import write_private
+
+ALGORITHM = "HS256"
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    """What a valid token says."""
+
+    user_id: str
+    user_name: str
+    permissions: tuple[str, ...]
+    issued_at: datetime
+    expires_at: datetime
+    jti: str
+
+
+class TokenIssuer:
+    """Signs and verifies tokens with one secret."""
+
+    def __init__(self, secret: bytes, clock: Clock, ids: IdGenerator, lifetime: timedelta) -> None:
+        self._secret = secret
+        self._clock = clock
+        self._ids = ids
+        self.lifetime = lifetime
+
+    def issue(
+        self, user_id: str, user_name: str, permissions: list[str]
+    ) -> tuple[str, TokenClaims]:
+        """A new signed token and its claims."""
+        now = self._clock.now().replace(microsecond=0)
+        claims = TokenClaims(
+            user_id=user_id,
+            user_name=user_name,
+            permissions=tuple(permissions),
+            issued_at=now,
+            expires_at=now + self.lifetime,
+            jti=self._ids.new_id(),
+        )
+        payload = {
+            "nameid": user_id,
+            "given_name": user_name,
+            "role": list(permissions),
+            "iat": int(claims.issued_at.timestamp()),
+            "exp": int(claims.expires_at.timestamp()),
+            "jti": claims.jti,
+        }
+        return jwt.encode(payload, self._secret, algorithm=ALGORITHM), claims
+
+    def verify(self, token: str) -> TokenClaims:
+        """The claims of a well-signed, unexpired token. Raises AuthenticationError otherwise."""
+        try:
+            # Expiry is checked below against the injected clock, not the machine's.
+            payload = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                options={
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "require": ["exp", "iat", "jti", "nameid"],
+                },
+            )
+        except jwt.InvalidTokenError as error:
+            raise AuthenticationError("The token is malformed or not validly signed.") from error
+        try:
+            expires_at = datetime.fromtimestamp(int(payload["exp"]), UTC)
+            issued_at = datetime.fromtimestamp(int(payload["iat"]), UTC)
+            role = payload.get("role", [])
+            permissions = (role,) if isinstance(role, str) else tuple(str(r) for r in role)
+            claims = TokenClaims(
+                user_id=str(payload["nameid"]),
+                user_name=str(payload.get("given_name", "")),
+                permissions=permissions,
+                issued_at=issued_at,
+                expires_at=expires_at,
+                jti=str(payload["jti"]),
+            )
+        except (TypeError, ValueError, OverflowError) as error:
+            raise AuthenticationError("The token's claims are malformed.") from error
+        if self._clock.now() >= claims.expires_at:
+            raise AuthenticationError("The token has expired; log in again or renew it in time.")
+        return claims
+
+
+def load_or_create_secret(path: Path) -> bytes:
+    """The signing secret kept at `path` (mode 0600), created on first use."""
+    if path.exists():
+        return bytes.fromhex(path.read_text().strip())
+    secret = secrets.token_bytes(32)
+    write_private(path, secret.hex() + "\n")
+    return secret

@@ -1,0 +1,101 @@
+"""The user directory: adding, listing, changing passwords and removing users."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from mlprep.audit import AuditTrail
+from mlprep.auth.passwords import hash_password
+from mlprep.clock import Clock
+from mlprep.contract.users import Role, User
+from mlprep.errors import ConflictError, InvalidRequestError, NotFoundError
+from mlprep.ids import IdGenerator
+from mlprep.private_files import write_private
+from mlprep.store.users import UserRecord, UserStore
+
+MIN_PASSWORD_LENGTH = 8
+INITIAL_ADMIN = "admin"
+
+
+class UserDirectory:
+    """Manages users; every change is audited under the actor who made it."""
+
+    def __init__(self, store: UserStore, audit: AuditTrail, clock: Clock, ids: IdGenerator) -> None:
+        self._store = store
+        self._audit = audit
+        self._clock = clock
+        self._ids = ids
+
+    def add(self, user_name: str, password: str, role: Role, actor: str | None) -> User:
+        """Create a user. Raises InvalidRequestError (short password) or ConflictError (taken)."""
+        user_name = user_name.strip()
+        if not user_name:
+            raise InvalidRequestError("A user name is required.", {"userName": ["Required."]})
+        _check_password(password)
+        record = UserRecord(
+            id=self._ids.new_id(),
+            user_name=user_name,
+            password_hash=hash_password(password),
+            role=role.value,
+            created_at=self._clock.now(),
+        )
+        self._store.add(record)
+        self._audit.record("user.add", actor=actor, target=user_name, detail=f"role {role.value}")
+        return _user(record)
+
+    def list(self) -> list[User]:
+        """Every user, by name."""
+        return [_user(record) for record in self._store.all()]
+
+    def set_password(self, user_name: str, password: str, actor: str | None) -> None:
+        """Change a user's password. Raises NotFoundError for an unknown user."""
+        _check_password(password)
+        record = self._require(user_name)
+        self._store.set_password_hash(record.id, hash_password(password))
+        self._audit.record("user.passwd", actor=actor, target=record.user_name)
+
+    def remove(self, user_name: str, actor: str | None) -> None:
+        """Remove a user; their tokens stop working at once."""
+        record = self._require(user_name)
+        if record.role == Role.ADMINISTRATOR and self._count_admins() == 1:
+            raise ConflictError("The last administrator cannot be removed.")
+        self._store.remove(record.id)
+        self._audit.record("user.remove", actor=actor, target=record.user_name)
+
+    def ensure_initial_admin(self, data_dir: Path, password: str | None) -> str | None:
+        """On first start, create `admin`; returns the generated password if one was made."""
+        if self._store.count() > 0:
+            return None
+        generated = None
+        if not password:
+            generated = password = secrets.token_urlsafe(12)
+            write_private(data_dir / "initial-admin-password", generated + "\n")
+        self.add(INITIAL_ADMIN, password, Role.ADMINISTRATOR, actor="mlprep")
+        return generated
+
+    def _require(self, user_name: str) -> UserRecord:
+        record = self._store.by_name(user_name)
+        if record is None:
+            raise NotFoundError(f"There is no user named '{user_name}'.")
+        return record
+
+    def _count_admins(self) -> int:
+        return sum(1 for record in self._store.all() if record.role == Role.ADMINISTRATOR)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidRequestError(
+            f"A password needs at least {MIN_PASSWORD_LENGTH} characters.",
+            {"password": [f"At least {MIN_PASSWORD_LENGTH} characters."]},
+        )
+
+
+def _user(record: UserRecord) -> User:
+    return User(
+        id=record.id,
+        user_name=record.user_name,
+        role=Role(record.role),
+        created_at=record.created_at,
+    )

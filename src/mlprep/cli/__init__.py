@@ -1,0 +1,1 @@
+"""The `mlprep` command line (typer + rich)."""

@@ -1,0 +1,66 @@
+"""The one error tree of mlprep. The API maps each kind to an HTTP status in `mlprep.api.problems`.
+
+MlprepError
+├── InvalidRequestError     a value the operation does not accept         (400)
+├── AuthenticationError     no, bad, expired or revoked credentials         (401)
+├── PermissionDeniedError   the user lacks the permission                   (403)
+├── NotFoundError           no such procedure, view, channel, run, user     (404)
+├── ConflictError           the instrument's state does not allow it now    (409)
+└── TooManyAttemptsError    login locked for a while (carries retry_after)  (429)
+"""
+
+from __future__ import annotations
+
+
+class MlprepError(Exception):
+    """Base of every error mlprep raises on purpose; `detail` is shown to the user."""
+
+    title = "An error occurred"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidRequestError(MlprepError):
+    """The request names a value the operation does not accept."""
+
+    title = "One or more validation errors occurred."
+
+    def __init__(self, detail: str, errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(detail)
+        self.errors = errors or {}
+
+
+class AuthenticationError(MlprepError):
+    """No credentials, or credentials that are wrong, expired or revoked."""
+
+    title = "Unauthorized"
+
+
+class PermissionDeniedError(MlprepError):
+    """The authenticated user lacks the permission the operation needs."""
+
+    title = "Forbidden"
+
+
+class NotFoundError(MlprepError):
+    """The resource named does not exist (or no longer does)."""
+
+    title = "Not Found"
+
+
+class ConflictError(MlprepError):
+    """The instrument's present state does not allow the operation."""
+
+    title = "Conflict"
+
+
+class TooManyAttemptsError(MlprepError):
+    """Too many failed logins: try again after `retry_after` seconds."""
+
+    title = "Too Many Requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -1,0 +1,47 @@
+"""Configuration: `MLPREP_*` environment variables, overridden by `mlprep serve` flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """The platform's per-user data directory for mlprep."""
+    return Path(platformdirs.user_data_dir("mlprep", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Everything a server needs to start; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="MLPREP_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = None
+    token_minutes: int = Field(default=5, ge=1, le=24 * 60)
+    admin_password: str | None = None
+    instrument_id: str = "prep-sim-1"
+    serial_number: str = "PREP-SIM-0001"
+    time_zone: str = "UTC"
+    channels: Literal[1, 2] = 2
+    speed: float = Field(default=1.0, ge=0)
+    fault_rate: float = Field(default=0.0, ge=0, le=1)
+    fault_seed: int | None = None
+    fresh_install: bool = False
+
+    def resolved_database_url(self) -> str:
+        """The database URL: the one configured, else SQLite in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'mlprep.db'}"
+
+    @classmethod
+    def with_overrides(cls, **overrides: Any) -> Settings:
+        """Settings from the environment, with every override that is not None on top."""
+        return cls(**{key: value for key, value in overrides.items() if value is not None})

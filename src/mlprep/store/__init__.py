@@ -1,0 +1,1 @@
+"""Persistence behind repository classes (SQLAlchemy 2 Core + Alembic)."""

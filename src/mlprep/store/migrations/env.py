@@ -1,0 +1,23 @@
+"""Alembic environment: migrations run on the engine the application hands over."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Engine, create_engine
+
+from mlprep.store.tables import metadata
+
+config = context.config
+engine: Engine | None = config.attributes.get("engine")
+if engine is None:  # the `alembic` command line, e.g. to autogenerate a revision
+    engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite://")
+
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()

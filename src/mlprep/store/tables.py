@@ -1,0 +1,169 @@
+"""The database schema. Alembic migrations (in `migrations/`) create it; a test keeps them equal."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from mlprep.store.columns import UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_name", String(200), nullable=False, unique=True),
+    Column("user_name_folded", String(200), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+revoked_tokens = Table(
+    "revoked_tokens",
+    metadata,
+    Column("jti", String(32), primary_key=True),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    # "user:<folded name>" or "client:<address>"
+    Column("key", String(300), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", UtcDateTime(), nullable=True),
+)
+
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(32), nullable=False, unique=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=True),
+    Column("action", String(100), nullable=False),
+    Column("target", String(300), nullable=True),
+    Column("outcome", String(32), nullable=False),
+    Column("client", String(100), nullable=True),
+    Column("detail", Text, nullable=True),
+)
+
+procedures = Table(
+    "procedures",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("instrument_id", String(64), nullable=False),
+    Column("key", String(100), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("info", Text, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("retired", Boolean, nullable=False),
+    Column("last_execution_time", UtcDateTime(), nullable=True),
+    Column("catalogue_version", Integer, nullable=False),
+    UniqueConstraint("instrument_id", "key", name="uq_procedures_instrument_key"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("instrument_id", String(64), nullable=False),
+    Column("procedure_id", String(32), ForeignKey("procedures.id"), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("step_index", Integer, nullable=False),
+    Column("step_count", Integer, nullable=False),
+    Column("started_by", String(200), nullable=True),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("ended_at", UtcDateTime(), nullable=True),
+    Column("abort_requested", Boolean, nullable=False),
+    Column("inputs", JSON, nullable=False),
+    Index("ix_runs_instrument_started", "instrument_id", "started_at"),
+)
+
+views = Table(
+    "views",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("run_id", String(32), ForeignKey("runs.id"), nullable=False, index=True),
+    Column("step_index", Integer, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("image_name", String(200), nullable=True),
+    Column("results", JSON, nullable=False),
+    Column("input_required", Boolean, nullable=False),
+    Column("error_id", String(32), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("closed_at", UtcDateTime(), nullable=True),
+    Column("result", String(16), nullable=True),
+    Column("input", Text, nullable=True),
+    Column("closed_by", String(200), nullable=True),
+)
+
+maintenance_errors = Table(
+    "maintenance_errors",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("run_id", String(32), ForeignKey("runs.id"), nullable=False, index=True),
+    Column("procedure_id", String(32), nullable=False),
+    Column("step_index", Integer, nullable=False),
+    Column("channel", String(16), nullable=True),
+    Column("response", Text, nullable=False),
+    Column("recovery", String(16), nullable=False),
+    Column("raised_at", UtcDateTime(), nullable=False),
+    Column("resolved_at", UtcDateTime(), nullable=True),
+)
+
+channel_counters = Table(
+    "channel_counters",
+    metadata,
+    Column("instrument_id", String(64), primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    Column("tip_pick_up", BigInteger, nullable=False),
+    Column("tip_eject", BigInteger, nullable=False),
+    Column("aspirate", BigInteger, nullable=False),
+    Column("dispense", BigInteger, nullable=False),
+    Column("lifetime_tip_pick_up", BigInteger, nullable=False),
+    Column("lifetime_tip_eject", BigInteger, nullable=False),
+    Column("lifetime_aspirate", BigInteger, nullable=False),
+    Column("lifetime_dispense", BigInteger, nullable=False),
+)
+
+instrument_settings = Table(
+    "instrument_settings",
+    metadata,
+    Column("instrument_id", String(64), primary_key=True),
+    Column("uv_interval", String(32), nullable=False),
+    Column("catalogue_version", Integer, nullable=True),
+)
+
+protocol_runs = Table(
+    "protocol_runs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("instrument_id", String(64), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("ended_at", UtcDateTime(), nullable=False),
+    Index("ix_protocol_runs_instrument_ended", "instrument_id", "ended_at"),
+)

@@ -1,0 +1,37 @@
+"""Revoked tokens (logout), kept until they would have expired anyway."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from mlprep.store.tables import revoked_tokens
+
+
+class RevokedTokenStore:
+    """Remembers the `jti` of every token revoked by a logout."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def revoke(self, jti: str, expires_at: datetime, now: datetime) -> None:
+        """Record a revocation, and forget revocations of tokens that have expired."""
+        dialect_insert = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
+        with self._engine.begin() as connection:
+            connection.execute(delete(revoked_tokens).where(revoked_tokens.c.expires_at < now))
+            connection.execute(
+                dialect_insert(revoked_tokens)
+                .values(jti=jti, expires_at=expires_at)
+                .on_conflict_do_nothing()
+            )
+
+    def is_revoked(self, jti: str) -> bool:
+        """Whether the token with this `jti` has been revoked."""
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(revoked_tokens.c.jti).where(revoked_tokens.c.jti == jti)
+            ).first()
+        return row is not None
