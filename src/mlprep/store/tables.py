@@ -89,6 +89,7 @@ runs = Table(
     metadata,
     Column("id", String(32), primary_key=True),
     Column("instrument_id", String(64), nullable=False),
+    Column("seq", Integer, nullable=False),
     Column("procedure_id", String(32), ForeignKey("procedures.id"), nullable=False),
     Column("state", String(32), nullable=False),
     Column("step_index", Integer, nullable=False),
@@ -98,7 +99,7 @@ runs = Table(
     Column("ended_at", UtcDateTime(), nullable=True),
     Column("abort_requested", Boolean, nullable=False),
     Column("inputs", JSON, nullable=False),
-    Index("ix_runs_instrument_started", "instrument_id", "started_at"),
+    Index("ix_runs_instrument_seq", "instrument_id", "seq"),
 )
 
 views = Table(
@@ -106,6 +107,8 @@ views = Table(
     metadata,
     Column("id", String(32), primary_key=True),
     Column("run_id", String(32), ForeignKey("runs.id"), nullable=False, index=True),
+    # order within the run: timestamps tie when the simulated clock stands still
+    Column("seq", Integer, nullable=False),
     Column("step_index", Integer, nullable=False),
     Column("kind", String(32), nullable=False),
     Column("title", String(200), nullable=False),
@@ -126,6 +129,7 @@ maintenance_errors = Table(
     metadata,
     Column("id", String(32), primary_key=True),
     Column("run_id", String(32), ForeignKey("runs.id"), nullable=False, index=True),
+    Column("seq", Integer, nullable=False),
     Column("procedure_id", String(32), nullable=False),
     Column("step_index", Integer, nullable=False),
     Column("channel", String(16), nullable=True),

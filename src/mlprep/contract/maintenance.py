@@ -1,0 +1,146 @@
+"""Wire models of the vendor's maintenance operations (the reference contract's schemas)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from mlprep.contract.base import WireModel
+from mlprep.contract.time import InstrumentTime
+
+
+class WireEnum(StrEnum):
+    """A string enum read case-insensitively, as ASP.NET's JsonStringEnumConverter reads them."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        if isinstance(value, str):
+            folded = value.casefold()
+            return next((member for member in cls if member.value.casefold() == folded), None)
+        return None
+
+
+class ProcedureStatus(WireEnum):
+    """Whether a procedure is due."""
+
+    OK = "Ok"
+    EXPIRED = "Expired"
+
+
+class Channel(WireEnum):
+    """A pipetting channel; the instrument's index is 1 for Front, 2 for Rear."""
+
+    FRONT = "Front"
+    REAR = "Rear"
+
+    @property
+    def number(self) -> int:
+        """The instrument's channel index (1 = Front, 2 = Rear)."""
+        return 1 if self is Channel.FRONT else 2
+
+
+class ViewResult(WireEnum):
+    """An answer to a view."""
+
+    OK = "Ok"
+    YES = "Yes"
+    NO = "No"
+    CANCEL = "Cancel"
+    ABORT = "Abort"
+
+
+class UvInterval(WireEnum):
+    """How often UV Decontamination falls due."""
+
+    NEVER = "Never"
+    EVERY_PROTOCOL_RUN = "EveryProtocolRun"
+    DAILY = "Daily"
+    WEEKLY = "Weekly"
+
+
+class MaintenanceProcedure(WireModel):
+    """A procedure in the list (`GET /maintenance`)."""
+
+    id: str
+    status: ProcedureStatus
+    name: str
+    info: str
+    last_execution_time: InstrumentTime
+    due_date_time: InstrumentTime
+
+
+class MaintenanceProcedureDetails(WireModel):
+    """One procedure (`GET /maintenance/{id}`)."""
+
+    id: str
+    status: ProcedureStatus
+    name: str
+    info: str
+    due_date_time: InstrumentTime
+    last_execution_time: InstrumentTime
+
+
+class MaintenanceError(WireModel):
+    """An error raised by a maintenance run, with the recovery the operator chose."""
+
+    message: str = Field(description="Retry, Continue or Abort; Pending while unanswered")
+    response: str = Field(description="The error as shown to the operator")
+    id: str
+    run_id: str
+    procedure_id: str
+    step: int
+    channel: Channel | None
+    raised_at: InstrumentTime
+    resolved_at: InstrumentTime | None
+
+
+class ChannelCounter(WireModel):
+    """The usage counters of one channel (unsigned 32-bit, wrapping as the instrument does)."""
+
+    name: Channel
+    tip_pick_up_counter: int = Field(ge=0, le=2**32 - 1)
+    tip_eject_counter: int = Field(ge=0, le=2**32 - 1)
+    aspirate_counter: int = Field(ge=0, le=2**32 - 1)
+    dispense_counter: int = Field(ge=0, le=2**32 - 1)
+
+
+class UvRoutineIntervalOption(WireModel):
+    """One interval the UV routine can be set to."""
+
+    id: int
+    description: str
+    name: UvInterval
+
+
+class UvRoutineSettings(WireModel):
+    """The UV routine's setting."""
+
+    interval: UvInterval
+
+    @field_validator("interval", mode="before")
+    @classmethod
+    def _accept_option_id(cls, value: Any) -> Any:
+        # The option ids (0-3) of uv-routine-interval-options name an interval too.
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(UvInterval):
+            return list(UvInterval)[value]
+        return value
+
+
+class CloseViewRequest(WireModel):
+    """The answer to a view (`POST /maintenance/close-view`)."""
+
+    view_id: str = Field(
+        min_length=1, max_length=100, examples=["5854c6bfedba41cba94560861b0075d8"]
+    )
+    view_result: ViewResult
+    view_input: str | None = Field(default=None, max_length=10_000)
+
+
+class StartedRun(WireModel):
+    """The body of `POST /maintenance/{id}`: the run that started."""
+
+    run_id: str
+    procedure_id: str
+    state: str

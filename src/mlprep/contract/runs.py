@@ -1,0 +1,107 @@
+"""Wire models of mlprep's run history (`/mlprep/v1/runs`)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from mlprep.contract.base import WireModel
+from mlprep.contract.maintenance import Channel, MaintenanceError, ViewResult
+from mlprep.contract.time import InstrumentTime
+
+
+class RunState(StrEnum):
+    """Where a maintenance run is (DESIGN §6)."""
+
+    RUNNING = "Running"
+    WAITING_FOR_VIEW = "WaitingForView"
+    ERROR_PENDING = "ErrorPending"
+    ABORTING = "Aborting"
+    COMPLETED = "Completed"
+    ABORTED = "Aborted"
+    FAILED = "Failed"
+    INTERRUPTED = "Interrupted"
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether the run has ended."""
+        return self in TERMINAL_STATES
+
+
+TERMINAL_STATES = frozenset(
+    {RunState.COMPLETED, RunState.ABORTED, RunState.FAILED, RunState.INTERRUPTED}
+)
+
+
+class ViewKind(StrEnum):
+    """What a view asks of the operator."""
+
+    INSTRUCTION = "Instruction"
+    QUESTION = "Question"
+    INPUT = "Input"
+    ERROR = "Error"
+
+
+class View(WireModel):
+    """An operator dialog that a run shows."""
+
+    view_id: str
+    run_id: str
+    kind: ViewKind
+    title: str
+    message: str
+    image_name: str | None
+    results: list[ViewResult]
+    input_required: bool
+    created_at: InstrumentTime
+    closed_at: InstrumentTime | None = None
+    result: ViewResult | None = None
+    input: str | None = None
+
+
+class RunProgress(WireModel):
+    """How far a run has come."""
+
+    step: int
+    step_count: int
+    step_title: str | None
+
+
+class Run(WireModel):
+    """A maintenance run, with its open view, errors and progress."""
+
+    id: str
+    procedure_id: str
+    procedure_name: str
+    state: RunState
+    started_by: str | None
+    started_at: InstrumentTime
+    ended_at: InstrumentTime | None
+    progress: RunProgress
+    open_view: View | None
+    errors: list[MaintenanceError]
+    views: list[View]
+    inputs: dict[str, str]
+
+
+class RunSummary(WireModel):
+    """A run in the history."""
+
+    id: str
+    procedure_id: str
+    procedure_name: str
+    state: RunState
+    started_by: str | None
+    started_at: InstrumentTime
+    ended_at: InstrumentTime | None
+
+
+class RunPage(WireModel):
+    """A page of the run history, newest first."""
+
+    items: list[RunSummary]
+    total: int
+    offset: int
+    limit: int
+
+
+__all__ = ["Channel", "Run", "RunPage", "RunProgress", "RunState", "RunSummary", "View", "ViewKind"]

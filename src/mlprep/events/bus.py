@@ -1,0 +1,108 @@
+"""An in-process publish/subscribe bus that never lets a slow subscriber slow the publisher."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+logger = logging.getLogger("mlprep.events")
+
+
+class Stream(StrEnum):
+    """The two streams real instruments serve: instinctevents and instincterrors."""
+
+    EVENTS = "events"
+    ERRORS = "errors"
+
+
+class EventCode(StrEnum):
+    """The event codes (DESIGN §8)."""
+
+    MAINTENANCE_DATA = "maintenancedata"
+    VIEW_CLOSED = "viewclosed"
+    MAINTENANCE_STATUS = "maintenancestatus"
+    FINISHED = "finished"
+    COUNTERS = "counters"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One message: `{"code": ..., "description": ..., "data": {...}}` on the wire."""
+
+    code: EventCode
+    description: str
+    data: dict[str, Any]
+    stream: Stream = Stream.EVENTS
+
+    def to_message(self) -> dict[str, Any]:
+        """The JSON object a transport sends."""
+        return {"code": self.code.value, "description": self.description, "data": self.data}
+
+
+@dataclass(eq=False)
+class Subscription:
+    """A subscriber's queue. `dropped` turns true when it fell too far behind."""
+
+    streams: frozenset[Stream]
+    queue: asyncio.Queue[Event | None] = field(default_factory=lambda: asyncio.Queue(256))
+    dropped: bool = False
+
+    async def next(self) -> Event | None:
+        """The next event, or None once the subscription has ended."""
+        return await self.queue.get()
+
+
+class EventBus:
+    """Fan-out of events to subscribers; publishing never blocks."""
+
+    def __init__(self, queue_size: int = 256) -> None:
+        self._subscriptions: set[Subscription] = set()
+        self._queue_size = queue_size
+        self.published = 0
+
+    def subscribe(self, streams: frozenset[Stream] = frozenset(Stream)) -> Subscription:
+        """Start receiving events of `streams`."""
+        subscription = Subscription(streams, asyncio.Queue(self._queue_size))
+        self._subscriptions.add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        """Stop receiving events."""
+        self._subscriptions.discard(subscription)
+
+    @property
+    def subscriber_count(self) -> int:
+        """How many subscribers are listening."""
+        return len(self._subscriptions)
+
+    def publish(self, event: Event) -> None:
+        """Hand `event` to every subscriber of its stream; a full queue drops that subscriber."""
+        self.published += 1
+        for subscription in list(self._subscriptions):
+            if event.stream not in subscription.streams:
+                continue
+            try:
+                subscription.queue.put_nowait(event)
+            except asyncio.QueueFull:
+                self._drop(subscription)
+
+    def close(self) -> None:
+        """End every subscription (at shutdown)."""
+        for subscription in list(self._subscriptions):
+            self._end(subscription)
+
+    def _drop(self, subscription: Subscription) -> None:
+        logger.warning("dropping an event subscriber that fell %d events behind", self._queue_size)
+        subscription.dropped = True
+        self._end(subscription)
+
+    def _end(self, subscription: Subscription) -> None:
+        self._subscriptions.discard(subscription)
+        # Make room for the end marker so the transport wakes up and closes its connection.
+        while not subscription.queue.empty():
+            subscription.queue.get_nowait()
+        subscription.queue.put_nowait(None)

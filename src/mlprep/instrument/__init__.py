@@ -1,0 +1,1 @@
+"""The instrument port (what procedures need from an instrument) and its adapters."""

@@ -1,0 +1,529 @@
+"""The run engine: one maintenance run at a time, driven step by step.
+
+Every state change is committed to the store before it is announced on the event bus, so a
+client that hears of a change can read it back, and a crash loses nothing that was announced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from typing import Any
+
+from mlprep.audit import AuditTrail
+from mlprep.clock import Clock
+from mlprep.contract.maintenance import StartedRun, ViewResult
+from mlprep.contract.runs import RunState, ViewKind
+from mlprep.errors import ConflictError, InvalidRequestError, NotFoundError
+from mlprep.events.bus import Event, EventBus, EventCode, Stream
+from mlprep.ids import IdGenerator
+from mlprep.instrument.port import Instrument, InstrumentFault, OperationRequest
+from mlprep.maintenance.catalogue import (
+    ActionStep,
+    Catalogue,
+    Outcome,
+    ProcedureDefinition,
+    ViewStep,
+)
+from mlprep.maintenance.wire import error_to_wire, view_to_wire
+from mlprep.store.procedures import ProcedureStore
+from mlprep.store.runs import CounterMove, ErrorRecord, RunRecord, RunStore, ViewRecord
+
+logger = logging.getLogger("mlprep.engine")
+
+ERROR_RESULTS = (ViewResult.YES, ViewResult.OK, ViewResult.ABORT)
+RECOVERY_OF = {ViewResult.YES: "Retry", ViewResult.OK: "Continue", ViewResult.ABORT: "Abort"}
+PENDING = "Pending"
+ERROR_IMAGE = "maintenance-error.png"
+
+
+@dataclass
+class _Answer:
+    result: ViewResult
+    input: str | None
+
+
+@dataclass
+class _ActiveRun:
+    record: RunRecord
+    definition: ProcedureDefinition
+    state: RunState = RunState.RUNNING
+    step: int = 0
+    task: asyncio.Task[None] | None = None
+    action: asyncio.Task[Any] | None = None
+    open_view_id: str | None = None
+    answer: asyncio.Future[_Answer] | None = None
+    abort_requested: bool = False
+    readings: dict[str, float] = field(default_factory=dict)
+
+
+class _AbortRun(Exception):
+    """Raised inside the drive loop when the run is to end as Aborted."""
+
+
+class RunEngine:
+    """Starts, drives, answers and aborts maintenance runs."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        procedures: ProcedureStore,
+        runs: RunStore,
+        instrument: Instrument,
+        clock: Clock,
+        ids: IdGenerator,
+        bus: EventBus,
+        audit: AuditTrail,
+    ) -> None:
+        self._catalogue = catalogue
+        self._procedures = procedures
+        self._runs = runs
+        self._instrument = instrument
+        self._clock = clock
+        self._ids = ids
+        self._bus = bus
+        self._audit = audit
+        self._active: _ActiveRun | None = None
+        self._start_lock = asyncio.Lock()
+
+    @property
+    def zone(self) -> tzinfo:
+        """The instrument's time zone."""
+        return self._instrument.info.time_zone
+
+    @property
+    def active_run_id(self) -> str | None:
+        """The id of the run in progress, if any."""
+        return self._active.record.id if self._active else None
+
+    def ensure_idle(self, what: str) -> None:
+        """Raises ConflictError while a run is in progress (`what` names the refused operation)."""
+        if self._active is not None:
+            raise ConflictError(f"Cannot {what} now: {self._describe(self._active)}.")
+
+    # -- starting -------------------------------------------------------------------------
+
+    async def start(self, procedure_id: str, actor: str) -> StartedRun:
+        """Start a procedure and return at once; the run goes on in the background.
+
+        Raises:
+            NotFoundError: no such (active) procedure.
+            ConflictError: a run is already in progress.
+        """
+        async with self._start_lock:
+            self.ensure_idle("start a maintenance procedure")
+            stored = self._procedures.get(procedure_id)
+            definition = self._catalogue.by_id(procedure_id)
+            if stored is None or definition is None:
+                raise NotFoundError(f"There is no maintenance procedure with id '{procedure_id}'.")
+            record = RunRecord(
+                id=self._ids.new_id(),
+                procedure_id=procedure_id,
+                state=RunState.RUNNING,
+                step_index=0,
+                step_count=len(definition.steps),
+                started_by=actor,
+                started_at=self._clock.now(),
+                ended_at=None,
+                abort_requested=False,
+                inputs={},
+            )
+            self._runs.create(record)
+            active = _ActiveRun(record, definition)
+            self._active = active
+            self._audit.record(
+                "maintenance.start", actor=actor, target=definition.name, detail=f"run {record.id}"
+            )
+            self._announce_state(active, RunState.RUNNING)
+            active.task = asyncio.create_task(self._drive(active), name=f"run-{record.id}")
+        return StartedRun(run_id=record.id, procedure_id=procedure_id, state=RunState.RUNNING.value)
+
+    # -- answering views ------------------------------------------------------------------
+
+    async def close_view(
+        self, view_id: str, result: ViewResult, input_text: str | None, actor: str
+    ) -> None:
+        """Answer a view; the first answer wins.
+
+        Raises:
+            NotFoundError: the view is unknown or already closed.
+            InvalidRequestError: the view does not allow `result`, or needs an input.
+        """
+        view = self._runs.view(view_id)
+        if view is None or view.closed_at is not None:
+            raise NotFoundError(
+                f"There is no open view with id '{view_id}'; it may have been closed already by "
+                "another client."
+            )
+        if result.value not in view.results:
+            allowed = ", ".join(view.results)
+            raise InvalidRequestError(
+                f"The view '{view.title}' allows only these results: {allowed}.",
+                {"viewResult": [f"'{result.value}' is not allowed here; use one of {allowed}."]},
+            )
+        if view.input_required and result is ViewResult.OK and not (input_text or "").strip():
+            raise InvalidRequestError(
+                f"The view '{view.title}' needs an input: send it as viewInput.",
+                {"viewInput": ["This view needs an input."]},
+            )
+        closed = self._runs.close_view(
+            view_id,
+            result.value,
+            input_text,
+            actor,
+            self._clock.now(),
+            recovery=RECOVERY_OF.get(result) if view.error_id else None,
+            keep_input_as=view.title if view.input_required else None,
+        )
+        if not closed:
+            raise NotFoundError(
+                f"There is no open view with id '{view_id}'; it was closed already by another "
+                "client."
+            )
+        self._audit.record(
+            "maintenance.close-view",
+            actor=actor,
+            target=view_id,
+            detail=f"{view.title}: {result.value}",
+        )
+        self._publish(
+            EventCode.VIEW_CLOSED,
+            f"View '{view.title}' closed with {result.value}",
+            {
+                "viewId": view_id,
+                "runId": view.run_id,
+                "result": result.value,
+                "input": input_text,
+                "closedBy": actor,
+            },
+        )
+        active = self._active
+        if active and active.open_view_id == view_id and active.answer and not active.answer.done():
+            active.answer.set_result(_Answer(result, input_text))
+
+    # -- aborting ------------------------------------------------------------------------
+
+    async def abort(self, actor: str) -> None:
+        """Ask the running procedure to stop at its next safe point.
+
+        Raises:
+            ConflictError: nothing is running.
+        """
+        active = self._active
+        if active is None:
+            raise ConflictError("No maintenance procedure is running; there is nothing to abort.")
+        if active.abort_requested:
+            return
+        active.abort_requested = True
+        self._runs.request_abort(active.record.id)
+        self._audit.record(
+            "maintenance.abort",
+            actor=actor,
+            target=active.definition.name,
+            detail=f"run {active.record.id}",
+        )
+        self._announce_state(active, RunState.ABORTING)
+        if active.answer is not None and not active.answer.done():
+            active.answer.set_exception(_AbortRun())
+        if active.action is not None and not active.action.done():
+            active.action.cancel()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def recover(self) -> list[str]:
+        """At start-up: runs left unfinished become Interrupted, their views closed."""
+        interrupted = self._runs.interrupt_unfinished(self._clock.now())
+        for run_id in interrupted:
+            logger.warning("run %s was unfinished at start-up; marked Interrupted", run_id)
+        return interrupted
+
+    async def shutdown(self) -> None:
+        """Stop driving the run in progress; it is recorded as Interrupted."""
+        active = self._active
+        if active is None or active.task is None:
+            return
+        active.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await active.task
+        self._active = None
+        self._runs.interrupt_unfinished(self._clock.now())
+
+    # -- the drive loop ----------------------------------------------------------------------
+
+    async def _drive(self, active: _ActiveRun) -> None:
+        outcome = RunState.COMPLETED
+        try:
+            step = 0
+            steps = active.definition.steps
+            while step < len(steps):
+                if active.abort_requested:
+                    raise _AbortRun
+                active.step = step
+                current = steps[step]
+                if isinstance(current, ViewStep):
+                    step = await self._run_view_step(active, current, step)
+                else:
+                    step = await self._run_action_step(active, current, step)
+        except _AbortRun:
+            outcome = RunState.ABORTED
+        except asyncio.CancelledError:
+            raise  # shutdown: the run stays unfinished and becomes Interrupted
+        except Exception:
+            logger.exception("run %s failed", active.record.id)
+            outcome = RunState.FAILED
+        self._finish(active, outcome)
+
+    async def _run_view_step(self, active: _ActiveRun, view: ViewStep, step: int) -> int:
+        if view.only_if is not None:
+            reading = active.readings.get(view.only_if.reading)
+            if reading is None or reading <= view.only_if.above:
+                return step + 1
+        answer = await self._ask(
+            active,
+            step,
+            view.kind,
+            view.title,
+            view.message,
+            view.image,
+            list(view.results),
+            view.input_required,
+            error_id=None,
+        )
+        outcome = view.results[answer.result]
+        if outcome is Outcome.ABORT:
+            raise _AbortRun
+        self._set_state(active, RunState.RUNNING, step)
+        return step if outcome is Outcome.REPEAT else step + 1
+
+    async def _run_action_step(self, active: _ActiveRun, action: ActionStep, step: int) -> int:
+        present = self._instrument.info.channels
+        if action.channel is not None and action.channel not in present:
+            return step + 1  # a one-channel instrument skips the Rear channel's actions
+        request = OperationRequest(action.operation, action.channel, action.duration, action.faults)
+        while True:
+            self._set_state(active, RunState.RUNNING, step)
+            try:
+                active.action = asyncio.ensure_future(self._instrument.perform(request))
+                result = await active.action
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if active.abort_requested and not (current and current.cancelling()):
+                    raise _AbortRun from None
+                raise
+            except InstrumentFault as fault:
+                if active.abort_requested:
+                    raise _AbortRun from None
+                recovery = await self._raise_error(active, action, step, fault.message)
+                if recovery is ViewResult.YES:
+                    continue
+                if recovery is ViewResult.ABORT:
+                    raise _AbortRun from None
+                return step + 1  # continue past the failed action; it moved no counters
+            finally:
+                active.action = None
+            self._complete_action(active, action, step, result.reading)
+            return step + 1
+
+    def _complete_action(
+        self, active: _ActiveRun, action: ActionStep, step: int, reading: float | None
+    ) -> None:
+        move = (
+            CounterMove(action.channel, dict(action.counters))
+            if (action.channel is not None and action.counters)
+            else None
+        )
+        kept = (action.reading, f"{reading:g}") if action.reading and reading is not None else None
+        self._runs.complete_action(active.record.id, step + 1, move, kept)
+        if action.reading and reading is not None:
+            active.readings[action.reading] = reading
+        if move is not None:
+            self._publish(
+                EventCode.COUNTERS,
+                f"Counters of channel {move.channel.value} moved",
+                {
+                    "channel": move.channel.value,
+                    "deltas": {kind.value: delta for kind, delta in move.deltas.items()},
+                },
+            )
+
+    async def _raise_error(
+        self, active: _ActiveRun, action: ActionStep, step: int, message: str
+    ) -> ViewResult:
+        now = self._clock.now()
+        error = ErrorRecord(
+            id=self._ids.new_id(),
+            run_id=active.record.id,
+            procedure_id=active.definition.id,
+            step_index=step,
+            channel=action.channel,
+            response=message,
+            recovery=PENDING,
+            raised_at=now,
+        )
+        view = self._view_record(
+            active,
+            step,
+            ViewKind.ERROR,
+            "Maintenance error",
+            f"{action.title} failed: {message} Retry the action (Yes), continue with the next "
+            "step (Ok) or abort the procedure (Abort)?",
+            ERROR_IMAGE,
+            [result.value for result in ERROR_RESULTS],
+            False,
+            error.id,
+        )
+        self._runs.raise_error(error, view)
+        active.state = RunState.ERROR_PENDING
+        self._bus.publish(
+            Event(
+                EventCode.ERROR,
+                message,
+                error_to_wire(error, self.zone).model_dump(mode="json", by_alias=True),
+                Stream.ERRORS,
+            )
+        )
+        self._announce_view(active, view)
+        self._announce_state(active, RunState.ERROR_PENDING)
+        answer = await self._wait_for_answer(active, view.id)
+        return answer.result
+
+    async def _ask(
+        self,
+        active: _ActiveRun,
+        step: int,
+        kind: ViewKind,
+        title: str,
+        message: str,
+        image: str | None,
+        results: list[ViewResult],
+        input_required: bool,
+        error_id: str | None,
+    ) -> _Answer:
+        view = self._view_record(
+            active,
+            step,
+            kind,
+            title,
+            message,
+            image,
+            [result.value for result in results],
+            input_required,
+            error_id,
+        )
+        self._runs.open_view(view, RunState.WAITING_FOR_VIEW)
+        active.state = RunState.WAITING_FOR_VIEW
+        self._announce_view(active, view)
+        self._announce_state(active, RunState.WAITING_FOR_VIEW)
+        return await self._wait_for_answer(active, view.id)
+
+    async def _wait_for_answer(self, active: _ActiveRun, view_id: str) -> _Answer:
+        active.open_view_id = view_id
+        active.answer = asyncio.get_running_loop().create_future()
+        if active.abort_requested:
+            raise _AbortRun
+        try:
+            return await active.answer
+        finally:
+            active.open_view_id = None
+            active.answer = None
+
+    def _view_record(
+        self,
+        active: _ActiveRun,
+        step: int,
+        kind: ViewKind,
+        title: str,
+        message: str,
+        image: str | None,
+        results: list[str],
+        input_required: bool,
+        error_id: str | None,
+    ) -> ViewRecord:
+        return ViewRecord(
+            id=self._ids.new_id(),
+            run_id=active.record.id,
+            step_index=step,
+            kind=kind.value,
+            title=title,
+            message=message,
+            image_name=image,
+            results=results,
+            input_required=input_required,
+            created_at=self._clock.now(),
+            error_id=error_id,
+        )
+
+    def _finish(self, active: _ActiveRun, outcome: RunState) -> None:
+        open_view = active.open_view_id
+        self._runs.finish(active.record.id, outcome, self._clock.now(), "mlprep: run ended")
+        self._active = None
+        if open_view:
+            self._publish(
+                EventCode.VIEW_CLOSED,
+                "View closed because the run ended",
+                {
+                    "viewId": open_view,
+                    "runId": active.record.id,
+                    "result": None,
+                    "input": None,
+                    "closedBy": "mlprep",
+                },
+            )
+        self._announce_state(active, outcome)
+        self._publish(
+            EventCode.FINISHED,
+            f"{active.definition.name} ended: {outcome.value}",
+            {
+                "runId": active.record.id,
+                "procedureId": active.definition.id,
+                "procedureName": active.definition.name,
+                "outcome": outcome.value,
+            },
+        )
+
+    # -- announcing -------------------------------------------------------------------------
+
+    def _set_state(self, active: _ActiveRun, state: RunState, step: int) -> None:
+        if active.state is state and active.step == step:
+            return
+        self._runs.set_state(active.record.id, state, step)
+        active.step = step
+        self._announce_state(active, state)
+
+    def _announce_state(self, active: _ActiveRun, state: RunState) -> None:
+        active.state = state
+        steps = active.definition.steps
+        title = steps[active.step].title if active.step < len(steps) else None
+        self._publish(
+            EventCode.MAINTENANCE_STATUS,
+            f"{active.definition.name}: {state.value}",
+            {
+                "runId": active.record.id,
+                "procedureId": active.definition.id,
+                "procedureName": active.definition.name,
+                "state": state.value,
+                "step": active.step + 1,
+                "stepCount": len(steps),
+                "stepTitle": title,
+            },
+        )
+
+    def _announce_view(self, active: _ActiveRun, view: ViewRecord) -> None:
+        self._publish(
+            EventCode.MAINTENANCE_DATA,
+            view.title,
+            view_to_wire(view, self.zone).model_dump(mode="json", by_alias=True),
+        )
+
+    def _publish(self, code: EventCode, description: str, data: dict[str, Any]) -> None:
+        self._bus.publish(Event(code, description, data))
+
+    @staticmethod
+    def _describe(active: _ActiveRun) -> str:
+        return (
+            f"'{active.definition.name}' is running (run {active.record.id}, "
+            f"state {active.state.value})"
+        )

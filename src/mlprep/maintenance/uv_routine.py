@@ -1,0 +1,55 @@
+"""The UV routine setting: its options, and reading and changing it."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from mlprep.audit import AuditTrail
+from mlprep.contract.maintenance import UvInterval, UvRoutineIntervalOption, UvRoutineSettings
+
+DEFAULT_INTERVAL = UvInterval.DAILY
+
+OPTIONS: tuple[UvRoutineIntervalOption, ...] = (
+    UvRoutineIntervalOption(id=0, name=UvInterval.NEVER, description="Never"),
+    UvRoutineIntervalOption(
+        id=1, name=UvInterval.EVERY_PROTOCOL_RUN, description="After every protocol run"
+    ),
+    UvRoutineIntervalOption(id=2, name=UvInterval.DAILY, description="Daily"),
+    UvRoutineIntervalOption(id=3, name=UvInterval.WEEKLY, description="Weekly"),
+)
+
+
+class UvSettingStore(Protocol):
+    """Where the setting is kept."""
+
+    def uv_interval(self) -> UvInterval: ...
+
+    def set_uv_interval(self, interval: UvInterval) -> None: ...
+
+
+class UvRoutine:
+    """Reads and changes the UV routine setting; a change takes effect at once."""
+
+    def __init__(self, store: UvSettingStore, audit: AuditTrail) -> None:
+        self._store = store
+        self._audit = audit
+
+    @staticmethod
+    def options() -> list[UvRoutineIntervalOption]:
+        """All four intervals, ids 0–3."""
+        return list(OPTIONS)
+
+    def settings(self) -> UvRoutineSettings:
+        """The present setting."""
+        return UvRoutineSettings(interval=self._store.uv_interval())
+
+    def change(self, interval: UvInterval, actor: str) -> None:
+        """Store a new interval (audited)."""
+        before = self._store.uv_interval()
+        self._store.set_uv_interval(interval)
+        self._audit.record(
+            "uv-routine.set",
+            actor=actor,
+            target="uv-routine-settings",
+            detail=f"{before.value} -> {interval.value}",
+        )

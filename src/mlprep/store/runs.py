@@ -1,0 +1,381 @@
+"""Maintenance runs, their views and their errors. Each state change is one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from mlprep.contract.maintenance import Channel
+from mlprep.contract.runs import TERMINAL_STATES, RunState
+from mlprep.maintenance.counters import CounterKind
+from mlprep.store.counters import move_counters
+from mlprep.store.tables import maintenance_errors, procedures, runs, views
+
+_UNFINISHED = [state.value for state in RunState if state not in TERMINAL_STATES]
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A stored run."""
+
+    id: str
+    procedure_id: str
+    state: RunState
+    step_index: int
+    step_count: int
+    started_by: str | None
+    started_at: datetime
+    ended_at: datetime | None
+    abort_requested: bool
+    inputs: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ViewRecord:
+    """A stored view (operator dialog)."""
+
+    id: str
+    run_id: str
+    step_index: int
+    kind: str
+    title: str
+    message: str
+    image_name: str | None
+    results: list[str]
+    input_required: bool
+    created_at: datetime
+    error_id: str | None = None
+    closed_at: datetime | None = None
+    result: str | None = None
+    input: str | None = None
+    closed_by: str | None = None
+
+
+@dataclass(frozen=True)
+class ErrorRecord:
+    """A stored maintenance error; `recovery` is Pending until the operator answers."""
+
+    id: str
+    run_id: str
+    procedure_id: str
+    step_index: int
+    channel: Channel | None
+    response: str
+    recovery: str
+    raised_at: datetime
+    resolved_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CounterMove:
+    """Counters a completed action moves."""
+
+    channel: Channel
+    deltas: dict[CounterKind, int] = field(default_factory=dict)
+
+
+class RunStore:
+    """Runs of one instrument."""
+
+    def __init__(self, engine: Engine, instrument_id: str) -> None:
+        self._engine = engine
+        self._instrument = instrument_id
+
+    # -- writes: one transaction each -------------------------------------------------------
+
+    def create(self, record: RunRecord) -> None:
+        """Store a new run."""
+        with self._engine.begin() as connection:
+            connection.execute(
+                insert(runs).values(
+                    instrument_id=self._instrument,
+                    seq=_next_seq(connection, runs.c.seq, runs.c.instrument_id, self._instrument),
+                    **{**record.__dict__, "state": record.state.value},
+                )
+            )
+
+    def set_state(self, run_id: str, state: RunState, step_index: int | None = None) -> None:
+        """Move a run to `state` (and to `step_index`, if given)."""
+        values: dict[str, Any] = {"state": state.value}
+        if step_index is not None:
+            values["step_index"] = step_index
+        with self._engine.begin() as connection:
+            connection.execute(update(runs).where(runs.c.id == run_id).values(values))
+
+    def request_abort(self, run_id: str) -> None:
+        """Remember that the operator asked to abort; the run moves to Aborting."""
+        with self._engine.begin() as connection:
+            connection.execute(
+                update(runs)
+                .where(runs.c.id == run_id)
+                .values(abort_requested=True, state=RunState.ABORTING.value)
+            )
+
+    def open_view(self, view: ViewRecord, state: RunState) -> None:
+        """Store a newly shown view and the run's state while it waits."""
+        with self._engine.begin() as connection:
+            self._insert_view(connection, view)
+            connection.execute(
+                update(runs)
+                .where(runs.c.id == view.run_id)
+                .values(state=state.value, step_index=view.step_index)
+            )
+
+    def raise_error(self, error: ErrorRecord, view: ViewRecord) -> None:
+        """Store an error, the Error view that asks how to recover, and the ErrorPending state."""
+        with self._engine.begin() as connection:
+            connection.execute(
+                insert(maintenance_errors).values(
+                    seq=_next_seq(
+                        connection,
+                        maintenance_errors.c.seq,
+                        maintenance_errors.c.run_id,
+                        error.run_id,
+                    ),
+                    **{**error.__dict__, "channel": error.channel.value if error.channel else None},
+                )
+            )
+            self._insert_view(connection, view)
+            connection.execute(
+                update(runs)
+                .where(runs.c.id == error.run_id)
+                .values(state=RunState.ERROR_PENDING.value)
+            )
+
+    def close_view(
+        self,
+        view_id: str,
+        result: str,
+        input_text: str | None,
+        closed_by: str | None,
+        now: datetime,
+        recovery: str | None = None,
+        keep_input_as: str | None = None,
+    ) -> bool:
+        """Close an open view; False if it was unknown or already closed (the first close wins).
+
+        In the same transaction: when the view asks about an error, the chosen `recovery` is
+        stored with the error; with `keep_input_as`, the input is kept in the run's inputs.
+        """
+        with self._engine.begin() as connection:
+            closed = connection.execute(
+                update(views)
+                .where(views.c.id == view_id, views.c.closed_at.is_(None))
+                .values(closed_at=now, result=result, input=input_text, closed_by=closed_by)
+            ).rowcount
+            if closed != 1:
+                return False
+            run_id, error_id = connection.execute(
+                select(views.c.run_id, views.c.error_id).where(views.c.id == view_id)
+            ).one()
+            if keep_input_as and input_text is not None:
+                inputs = dict(
+                    connection.execute(
+                        select(runs.c.inputs).where(runs.c.id == run_id)
+                    ).scalar_one()
+                )
+                inputs[keep_input_as] = input_text
+                connection.execute(update(runs).where(runs.c.id == run_id).values(inputs=inputs))
+            if error_id and recovery:
+                connection.execute(
+                    update(maintenance_errors)
+                    .where(maintenance_errors.c.id == error_id)
+                    .values(recovery=recovery, resolved_at=now)
+                )
+        return True
+
+    def complete_action(
+        self,
+        run_id: str,
+        next_step: int,
+        move: CounterMove | None,
+        reading: tuple[str, str] | None,
+    ) -> None:
+        """Record an action's completion: counters moved, reading kept, run on to `next_step`."""
+        with self._engine.begin() as connection:
+            if move is not None:
+                move_counters(connection, self._instrument, move.channel, move.deltas)
+            values: dict[str, Any] = {"step_index": next_step}
+            if reading is not None:
+                inputs = dict(
+                    connection.execute(
+                        select(runs.c.inputs).where(runs.c.id == run_id)
+                    ).scalar_one()
+                )
+                inputs[reading[0]] = reading[1]
+                values["inputs"] = inputs
+            connection.execute(update(runs).where(runs.c.id == run_id).values(values))
+
+    def finish(self, run_id: str, state: RunState, now: datetime, closed_by: str) -> None:
+        """End a run; a Completed run stamps its procedure's last execution, in one transaction."""
+        with self._engine.begin() as connection:
+            self._close_open_views(connection, [run_id], now, closed_by)
+            connection.execute(
+                update(runs).where(runs.c.id == run_id).values(state=state.value, ended_at=now)
+            )
+            if state is RunState.COMPLETED:
+                procedure_id = connection.execute(
+                    select(runs.c.procedure_id).where(runs.c.id == run_id)
+                ).scalar_one()
+                connection.execute(
+                    update(procedures)
+                    .where(procedures.c.id == procedure_id)
+                    .values(last_execution_time=now)
+                )
+
+    def interrupt_unfinished(self, now: datetime) -> list[str]:
+        """Mark runs left unfinished (by a crash or a stop) Interrupted; close their views."""
+        with self._engine.begin() as connection:
+            run_ids = list(
+                connection.execute(
+                    select(runs.c.id).where(
+                        runs.c.instrument_id == self._instrument, runs.c.state.in_(_UNFINISHED)
+                    )
+                ).scalars()
+            )
+            if run_ids:
+                self._close_open_views(connection, run_ids, now, "mlprep: run interrupted")
+                connection.execute(
+                    update(runs)
+                    .where(runs.c.id.in_(run_ids))
+                    .values(state=RunState.INTERRUPTED.value, ended_at=now)
+                )
+        return run_ids
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def get(self, run_id: str) -> RunRecord | None:
+        """A run by id."""
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(runs).where(runs.c.id == run_id, runs.c.instrument_id == self._instrument)
+            ).first()
+        return _run(row) if row else None
+
+    def latest(self) -> RunRecord | None:
+        """The most recently started run."""
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(runs)
+                .where(runs.c.instrument_id == self._instrument)
+                .order_by(runs.c.seq.desc())
+                .limit(1)
+            ).first()
+        return _run(row) if row else None
+
+    def page(self, offset: int, limit: int) -> tuple[list[RunRecord], int]:
+        """Runs newest first, and how many there are."""
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(runs)
+                .where(runs.c.instrument_id == self._instrument)
+                .order_by(runs.c.seq.desc())
+                .offset(offset)
+                .limit(limit)
+            ).all()
+            total = connection.execute(
+                select(func.count())
+                .select_from(runs)
+                .where(runs.c.instrument_id == self._instrument)
+            ).scalar_one()
+        return [_run(row) for row in rows], int(total)
+
+    def view(self, view_id: str) -> ViewRecord | None:
+        """A view by id."""
+        with self._engine.connect() as connection:
+            row = connection.execute(select(views).where(views.c.id == view_id)).first()
+        return _view(row) if row else None
+
+    def views_of(self, run_id: str) -> list[ViewRecord]:
+        """A run's views, oldest first."""
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(views).where(views.c.run_id == run_id).order_by(views.c.seq)
+            ).all()
+        return [_view(row) for row in rows]
+
+    def errors_of(self, run_id: str) -> list[ErrorRecord]:
+        """A run's errors, oldest first."""
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(maintenance_errors)
+                .where(maintenance_errors.c.run_id == run_id)
+                .order_by(maintenance_errors.c.seq)
+            ).all()
+        return [_error(row) for row in rows]
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _insert_view(connection: Connection, view: ViewRecord) -> None:
+        seq = _next_seq(connection, views.c.seq, views.c.run_id, view.run_id)
+        connection.execute(insert(views).values(seq=seq, **view.__dict__))
+
+    @staticmethod
+    def _close_open_views(
+        connection: Connection, run_ids: list[str], now: datetime, closed_by: str
+    ) -> None:
+        connection.execute(
+            update(views)
+            .where(views.c.run_id.in_(run_ids), views.c.closed_at.is_(None))
+            .values(closed_at=now, closed_by=closed_by)
+        )
+
+
+def _next_seq(connection: Connection, seq: Any, run_column: Any, run_id: str) -> int:
+    current = connection.execute(
+        select(func.coalesce(func.max(seq), 0)).where(run_column == run_id)
+    ).scalar_one()
+    return int(current) + 1
+
+
+def _run(row: Any) -> RunRecord:
+    return RunRecord(
+        id=row.id,
+        procedure_id=row.procedure_id,
+        state=RunState(row.state),
+        step_index=row.step_index,
+        step_count=row.step_count,
+        started_by=row.started_by,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        abort_requested=row.abort_requested,
+        inputs=dict(row.inputs or {}),
+    )
+
+
+def _view(row: Any) -> ViewRecord:
+    return ViewRecord(
+        id=row.id,
+        run_id=row.run_id,
+        step_index=row.step_index,
+        kind=row.kind,
+        title=row.title,
+        message=row.message,
+        image_name=row.image_name,
+        results=list(row.results),
+        input_required=row.input_required,
+        created_at=row.created_at,
+        error_id=row.error_id,
+        closed_at=row.closed_at,
+        result=row.result,
+        input=row.input,
+        closed_by=row.closed_by,
+    )
+
+
+def _error(row: Any) -> ErrorRecord:
+    return ErrorRecord(
+        id=row.id,
+        run_id=row.run_id,
+        procedure_id=row.procedure_id,
+        step_index=row.step_index,
+        channel=Channel(row.channel) if row.channel else None,
+        response=row.response,
+        recovery=row.recovery,
+        raised_at=row.raised_at,
+        resolved_at=row.resolved_at,
+    )

@@ -1,0 +1,44 @@
+"""Real `mlprep serve` processes on free ports, each on its own data directory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.server import ServerProcess
+from tests.sessions import ADMIN_PASSWORD
+
+ServerFactory = Callable[..., ServerProcess]
+
+
+@pytest.fixture
+def server_factory(tmp_path: Path) -> Iterator[ServerFactory]:
+    """Makes (unstarted) servers; any still running at the end are killed."""
+    made: list[ServerProcess] = []
+
+    def make(
+        data_dir: Path | None = None,
+        admin_password: str | None = ADMIN_PASSWORD,
+        args: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+    ) -> ServerProcess:
+        data_dir = data_dir or tmp_path / f"data-{len(made) + 1}"
+        server = ServerProcess(data_dir, admin_password=admin_password, args=args, env=env)
+        made.append(server)
+        return server
+
+    yield make
+    for server in made:
+        if server.running:
+            server.kill()
+
+
+@pytest.fixture
+def server(server_factory: ServerFactory) -> Iterator[ServerProcess]:
+    """A started server whose `admin` has ADMIN_PASSWORD; it must shut down cleanly at the end."""
+    server = server_factory().start()
+    yield server
+    if server.running:
+        assert server.stop() == 0, server.log()
