@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
@@ -13,11 +14,28 @@ from mlprep.auth.lockout import LockoutPolicy
 from mlprep.auth.tokens import TokenIssuer, load_or_create_secret
 from mlprep.auth.users import UserDirectory
 from mlprep.clock import Clock, SimulatedClock
+from mlprep.contract.maintenance import Channel
+from mlprep.events.bus import EventBus
 from mlprep.ids import IdGenerator, RandomIds
+from mlprep.instrument.faults import FaultInjector
+from mlprep.instrument.port import InstrumentInfo
+from mlprep.instrument.simulator import SimulatedInstrument
+from mlprep.maintenance.catalogue import load_catalogue
+from mlprep.maintenance.channel_counters import ChannelCounters
+from mlprep.maintenance.engine import RunEngine
+from mlprep.maintenance.images import ImageLibrary
+from mlprep.maintenance.procedures import Procedures
+from mlprep.maintenance.run_history import RunHistory
+from mlprep.maintenance.uv_routine import DEFAULT_INTERVAL, UvRoutine
 from mlprep.settings import Settings
 from mlprep.store.audit import AuditStore
+from mlprep.store.counters import ChannelCounterStore
 from mlprep.store.database import create_database_engine, migrate_to_head
+from mlprep.store.instrument_settings import InstrumentSettingsStore
 from mlprep.store.login_attempts import LoginAttemptStore
+from mlprep.store.procedures import ProcedureStore
+from mlprep.store.protocol_runs import ProtocolRunStore
+from mlprep.store.runs import RunStore
 from mlprep.store.tokens import RevokedTokenStore
 from mlprep.store.users import UserStore
 
@@ -28,11 +46,21 @@ class Services:
 
     settings: Settings
     engine: Engine
-    clock: Clock
+    clock: SimulatedClock
     ids: IdGenerator
     audit: AuditTrail
     authenticator: Authenticator
     users: UserDirectory
+    bus: EventBus
+    instrument: SimulatedInstrument
+    instrument_settings: InstrumentSettingsStore
+    protocol_runs: ProtocolRunStore
+    engine_runs: RunEngine
+    procedures: Procedures
+    counters: ChannelCounters
+    uv_routine: UvRoutine
+    history: RunHistory
+    images: ImageLibrary
 
     def close(self) -> None:
         """Release the database connections."""
@@ -42,9 +70,13 @@ class Services:
 def open_services(
     settings: Settings, clock: Clock | None = None, ids: IdGenerator | None = None
 ) -> Services:
-    """Open the database (migrating it to head) and build the services on it."""
+    """Open the database (migrating it to head) and build the services on it.
+
+    `clock` is the base time source (the system clock by default); the simulated instrument's
+    clock runs on top of it with the configured speed.
+    """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    clock = clock or SimulatedClock(speed=settings.speed)
+    clock = SimulatedClock(base=clock, speed=settings.speed)
     ids = ids or RandomIds()
     engine = create_database_engine(settings.resolved_database_url())
     migrate_to_head(engine)
@@ -64,6 +96,27 @@ def open_services(
         audit,
         clock,
     )
+    instrument_id = settings.instrument_id
+    channels = (Channel.FRONT, Channel.REAR)[: settings.channels]
+    instrument = SimulatedInstrument(
+        InstrumentInfo(
+            serial_number=settings.serial_number,
+            channels=channels,
+            time_zone=ZoneInfo(settings.time_zone),
+            simulated=True,
+        ),
+        clock,
+        FaultInjector(settings.fault_rate, settings.fault_seed),
+    )
+    bus = EventBus()
+    catalogue = load_catalogue()
+    procedure_store = ProcedureStore(engine, instrument_id)
+    run_store = RunStore(engine, instrument_id)
+    instrument_settings = InstrumentSettingsStore(engine, instrument_id, DEFAULT_INTERVAL)
+    protocol_runs = ProtocolRunStore(engine, instrument_id)
+    run_engine = RunEngine(
+        catalogue, procedure_store, run_store, instrument, clock, ids, bus, audit
+    )
     return Services(
         settings=settings,
         engine=engine,
@@ -72,11 +125,37 @@ def open_services(
         audit=audit,
         authenticator=authenticator,
         users=UserDirectory(user_store, audit, clock, ids),
+        bus=bus,
+        instrument=instrument,
+        instrument_settings=instrument_settings,
+        protocol_runs=protocol_runs,
+        engine_runs=run_engine,
+        procedures=Procedures(
+            catalogue,
+            procedure_store,
+            instrument_settings,
+            protocol_runs,
+            run_engine,
+            clock,
+            audit,
+        ),
+        counters=ChannelCounters(ChannelCounterStore(engine, instrument_id), channels, bus, audit),
+        uv_routine=UvRoutine(instrument_settings, audit),
+        history=RunHistory(run_store, catalogue, run_engine),
+        images=ImageLibrary(),
     )
 
 
 def prepare_first_start(services: Services) -> str | None:
-    """Create the `admin` user on first start; returns its password if one was generated."""
-    return services.users.ensure_initial_admin(
+    """First start: create `admin` and, unless `fresh_install`, load the maintenance catalogue.
+
+    Returns the admin password if one was generated.
+    """
+    generated = services.users.ensure_initial_admin(
         services.settings.data_dir, services.settings.admin_password
     )
+    if not services.instrument_settings.exists():
+        services.instrument_settings.set_uv_interval(DEFAULT_INTERVAL)
+        if not services.settings.fresh_install:
+            services.procedures.initialize(actor="mlprep")
+    return generated

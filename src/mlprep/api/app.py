@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from mlprep import __version__
 from mlprep.api.middleware import RequestContextMiddleware
 from mlprep.api.problems import install_problem_handlers
-from mlprep.api.routes import audit, authenticate, health
+from mlprep.api.routes import audit, authenticate, health, maintenance, runs
 from mlprep.services import Services, open_services
 from mlprep.settings import Settings
 
@@ -30,6 +30,7 @@ def vendor_router() -> APIRouter:
     """The vendor's operations, ready to be mounted under each prefix."""
     router = APIRouter()
     router.include_router(authenticate.router)
+    router.include_router(maintenance.router)
     return router
 
 
@@ -43,9 +44,12 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = factory(settings)
         app.state.services = services
+        services.engine_runs.recover()
         try:
             yield
         finally:
+            await services.engine_runs.shutdown()
+            services.bus.close()
             services.close()
 
     app = FastAPI(
@@ -63,6 +67,7 @@ def create_app(
         app.include_router(vendor, prefix=prefix, include_in_schema=position == 0)
     app.include_router(health.router, prefix=OUR_PREFIX)
     app.include_router(audit.router, prefix=OUR_PREFIX)
+    app.include_router(runs.router, prefix=OUR_PREFIX)
 
     @app.get("/swagger/v1/swagger.json", include_in_schema=False)
     def swagger_json() -> JSONResponse:

@@ -38,6 +38,7 @@ class RequestContextMiddleware:
         if scope["type"] == "websocket":
             await self.app(scope, receive, send)
             return
+        scope["headers"] = [_as_application_json(name, value) for name, value in scope["headers"]]
         length = dict(scope.get("headers", [])).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body:
             await self._too_large(scope, send_with_headers, trace)
@@ -91,3 +92,10 @@ class RequestContextMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _as_application_json(name: bytes, value: bytes) -> tuple[bytes, bytes]:
+    """`text/json` is JSON too (ASP.NET accepts it); FastAPI parses only `application/*json`."""
+    if name == b"content-type" and value.split(b";", 1)[0].strip().lower() == b"text/json":
+        return name, b"application/json" + value[len(value.split(b";", 1)[0]) :]
+    return name, value

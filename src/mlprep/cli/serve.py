@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -26,6 +28,34 @@ def serve(
     token_minutes: Annotated[
         int | None, typer.Option(help="Token lifetime in minutes [MLPREP_TOKEN_MINUTES]")
     ] = None,
+    speed: Annotated[
+        float | None,
+        typer.Option(
+            help="Simulated time per real second; 0 = actions finish at once [MLPREP_SPEED]"
+        ),
+    ] = None,
+    fault_rate: Annotated[
+        float | None, typer.Option(help="Chance (0-1) that an action faults [MLPREP_FAULT_RATE]")
+    ] = None,
+    fault_seed: Annotated[
+        int | None, typer.Option(help="Seed that makes faults repeatable [MLPREP_FAULT_SEED]")
+    ] = None,
+    channels: Annotated[
+        int | None, typer.Option(help="Pipetting channels present: 1 or 2 [MLPREP_CHANNELS]")
+    ] = None,
+    serial_number: Annotated[
+        str | None, typer.Option(help="The instrument's serial number [MLPREP_SERIAL_NUMBER]")
+    ] = None,
+    time_zone: Annotated[
+        str | None, typer.Option(help="IANA time zone, e.g. America/Denver [MLPREP_TIME_ZONE]")
+    ] = None,
+    fresh_install: Annotated[
+        bool | None,
+        typer.Option(
+            "--fresh-install/--no-fresh-install",
+            help="First start leaves the procedure list empty [MLPREP_FRESH_INSTALL]",
+        ),
+    ] = None,
 ) -> None:
     """Run the server (first start creates the data directory, secret and `admin` user)."""
     settings = Settings.with_overrides(
@@ -34,6 +64,13 @@ def serve(
         data_dir=data_dir,
         database_url=database_url,
         token_minutes=token_minutes,
+        speed=speed,
+        fault_rate=fault_rate,
+        fault_seed=fault_seed,
+        channels=channels,
+        serial_number=serial_number,
+        time_zone=time_zone,
+        fresh_install=fresh_install,
     )
     services = open_services(settings)
     try:
@@ -50,7 +87,9 @@ def serve(
         f"(data in {settings.data_dir}; simulated instrument)"
     )
     # uvicorn handles SIGINT/SIGTERM: it stops accepting, finishes requests, runs the lifespan's
-    # shutdown (which closes the database) and exits 0.
+    # shutdown (which closes the database), then raises the signal again under the handler that
+    # was in place before; this one turns that SIGTERM into the exit status 0 of a clean stop.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -58,3 +97,7 @@ def serve(
         log_level="info",
         access_log=False,
     )
+
+
+def _exit_cleanly(_signal: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)

@@ -16,6 +16,16 @@ class InstrumentSettingsStore:
         self._instrument = instrument_id
         self._default_uv = default_uv
 
+    def exists(self) -> bool:
+        """Whether this instrument has been set up (its first start has happened)."""
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(instrument_settings.c.instrument_id).where(
+                    instrument_settings.c.instrument_id == self._instrument
+                )
+            ).first()
+        return row is not None
+
     def uv_interval(self) -> UvInterval:
         """The UV routine interval."""
         with self._engine.connect() as connection:

@@ -1,0 +1,199 @@
+"""The vendor's maintenance operations (the seed's thirteen)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+
+from mlprep.api.bodies import accepts_json_body, json_request_body
+from mlprep.api.dependencies import ServicesDep, requires
+from mlprep.api.responses import problem_responses
+from mlprep.auth.permissions import Permission
+from mlprep.auth.principal import Principal
+from mlprep.contract.maintenance import (
+    ChannelCounter,
+    CloseViewRequest,
+    MaintenanceError,
+    MaintenanceProcedure,
+    MaintenanceProcedureDetails,
+    StartedRun,
+    UvRoutineIntervalOption,
+    UvRoutineSettings,
+)
+
+router = APIRouter(prefix="/maintenance", tags=["Maintenance"])
+
+Viewer = Annotated[Principal, Depends(requires(Permission.VIEW_MAINTENANCE))]
+Executor = Annotated[Principal, Depends(requires(Permission.EXECUTE_MAINTENANCE))]
+Configurator = Annotated[Principal, Depends(requires(Permission.MODIFY_MAINTENANCE_SETTINGS))]
+ProcedureId = Annotated[str, Path(description="The id of the maintenance procedure")]
+IMAGE_CACHE = "public, max-age=86400"
+
+
+@router.post(
+    "/initialize",
+    operation_id="initializeMaintenance",
+    summary="Creates initial maintenance values for a fresh install and updates.",
+    responses=problem_responses(401, 403, 409),
+)
+def initialize(principal: Configurator, services: ServicesDep) -> Response:
+    services.procedures.initialize(principal.user_name)
+    return Response(status_code=200)
+
+
+@router.get(
+    "",
+    operation_id="getProcedures",
+    summary="Retrieves all maintenance procedures",
+    response_model=list[MaintenanceProcedure],
+    responses=problem_responses(401, 403),
+)
+def get_procedures(_: Viewer, services: ServicesDep) -> list[MaintenanceProcedure]:
+    return services.procedures.all()
+
+
+@router.get(
+    "/errors",
+    operation_id="getErrors",
+    summary="Retrieves the errors of the current, or else the most recent, maintenance run",
+    response_model=list[MaintenanceError],
+    responses=problem_responses(401, 403),
+)
+def get_errors(_: Viewer, services: ServicesDep) -> list[MaintenanceError]:
+    return services.history.errors()
+
+
+@router.get(
+    "/channel-counters",
+    operation_id="getChannelCounters",
+    summary="Retrieves the usage counters of every pipetting channel present",
+    response_model=list[ChannelCounter],
+    responses=problem_responses(401, 403),
+)
+def get_channel_counters(_: Viewer, services: ServicesDep) -> list[ChannelCounter]:
+    return services.counters.all()
+
+
+@router.post(
+    "/reset-channel-counters/{channel}",
+    operation_id="resetChannelCounters",
+    summary="Resets the four counters of one channel to zero",
+    responses=problem_responses(401, 403, 404),
+)
+def reset_channel_counters(
+    channel: Annotated[str, Path(description="Front or Rear (any case), or 1 or 2")],
+    principal: Configurator,
+    services: ServicesDep,
+) -> Response:
+    services.counters.reset(channel, principal.user_name)
+    return Response(status_code=200)
+
+
+@router.get(
+    "/uv-routine-interval-options",
+    operation_id="getUvRoutineIntervalOptions",
+    summary="Retrieves the intervals the UV routine can be set to",
+    response_model=list[UvRoutineIntervalOption],
+    responses=problem_responses(401, 403),
+)
+def get_uv_options(_: Viewer, services: ServicesDep) -> list[UvRoutineIntervalOption]:
+    return services.uv_routine.options()
+
+
+@router.get(
+    "/uv-routine-settings",
+    operation_id="getUvRoutineSettings",
+    summary="Retrieves the UV routine settings",
+    response_model=UvRoutineSettings,
+    responses=problem_responses(401, 403),
+)
+def get_uv_settings(_: Viewer, services: ServicesDep) -> UvRoutineSettings:
+    return services.uv_routine.settings()
+
+
+@router.put(
+    "/uv-routine-settings",
+    operation_id="setUvRoutineSettings",
+    summary="Updates the UV routine settings",
+    dependencies=[Depends(accepts_json_body)],
+    responses=problem_responses(400, 401, 403, 415),
+    openapi_extra=json_request_body(UvRoutineSettings),
+)
+def set_uv_settings(
+    body: UvRoutineSettings, principal: Configurator, services: ServicesDep
+) -> Response:
+    services.uv_routine.change(body.interval, principal.user_name)
+    return Response(status_code=200)
+
+
+@router.post(
+    "/abort",
+    operation_id="abortMaintenance",
+    summary="Aborts the maintenance procedure that is running",
+    responses=problem_responses(401, 403, 409),
+)
+async def abort(principal: Executor, services: ServicesDep) -> Response:
+    await services.engine_runs.abort(principal.user_name)
+    return Response(status_code=200)
+
+
+@router.post(
+    "/close-view",
+    operation_id="closeView",
+    summary="Answers the view (operator dialog) that a running procedure shows",
+    dependencies=[Depends(accepts_json_body)],
+    responses=problem_responses(400, 401, 403, 404, 415),
+    openapi_extra=json_request_body(CloseViewRequest),
+)
+async def close_view(
+    body: CloseViewRequest, principal: Executor, services: ServicesDep
+) -> Response:
+    await services.engine_runs.close_view(
+        body.view_id, body.view_result, body.view_input, principal.user_name
+    )
+    return Response(status_code=200)
+
+
+@router.get(
+    "/images/{imageName}",
+    operation_id="getImage",
+    summary="Retrieves an image shown by a maintenance view",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/png": {}}, "description": "The image"},
+        **problem_responses(404),
+    },
+)
+def get_image(
+    image_name: Annotated[str, Path(alias="imageName")], request: Request, services: ServicesDep
+) -> Response:
+    image = services.images.get(image_name)
+    headers = {"ETag": image.etag, "Cache-Control": IMAGE_CACHE}
+    if image.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(image.content, media_type="image/png", headers=headers)
+
+
+@router.get(
+    "/{id}",
+    operation_id="getProcedure",
+    summary="Retrieves maintenance details of a specific procedure",
+    response_model=MaintenanceProcedureDetails,
+    responses=problem_responses(401, 403, 404),
+)
+def get_procedure(id: ProcedureId, _: Viewer, services: ServicesDep) -> MaintenanceProcedureDetails:
+    return services.procedures.get(id)
+
+
+@router.post(
+    "/{id}",
+    operation_id="executeProcedure",
+    summary="Starts the execution of a maintenance procedure",
+    response_model=StartedRun,
+    responses=problem_responses(401, 403, 404, 409),
+)
+async def execute_procedure(
+    id: ProcedureId, principal: Executor, services: ServicesDep
+) -> StartedRun:
+    return await services.engine_runs.start(id, principal.user_name)

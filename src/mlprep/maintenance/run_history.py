@@ -1,0 +1,92 @@
+"""Reading runs back: the live run, the history, and the errors of the latest run."""
+
+from __future__ import annotations
+
+from mlprep.contract.maintenance import MaintenanceError
+from mlprep.contract.runs import Run, RunPage, RunProgress, RunSummary
+from mlprep.contract.time import in_zone
+from mlprep.errors import NotFoundError
+from mlprep.maintenance.catalogue import Catalogue
+from mlprep.maintenance.engine import RunEngine
+from mlprep.maintenance.wire import error_to_wire, view_to_wire
+from mlprep.store.runs import RunRecord, RunStore
+
+
+class RunHistory:
+    """Read-only views of runs, in the instrument's time zone."""
+
+    def __init__(self, runs: RunStore, catalogue: Catalogue, engine: RunEngine) -> None:
+        self._runs = runs
+        self._catalogue = catalogue
+        self._engine = engine
+
+    def errors(self) -> list[MaintenanceError]:
+        """Errors of the current run, else of the most recent one; oldest first."""
+        run_id = self._engine.active_run_id
+        record = self._runs.get(run_id) if run_id else self._runs.latest()
+        if record is None:
+            return []
+        zone = self._engine.zone
+        return [error_to_wire(error, zone) for error in self._runs.errors_of(record.id)]
+
+    def current(self) -> Run | None:
+        """The run in progress, if any."""
+        run_id = self._engine.active_run_id
+        record = self._runs.get(run_id) if run_id else None
+        return self._details(record) if record else None
+
+    def get(self, run_id: str) -> Run:
+        """One run. Raises NotFoundError for an unknown id."""
+        record = self._runs.get(run_id)
+        if record is None:
+            raise NotFoundError(f"There is no maintenance run with id '{run_id}'.")
+        return self._details(record)
+
+    def page(self, offset: int, limit: int) -> RunPage:
+        """Runs newest first."""
+        records, total = self._runs.page(offset, limit)
+        zone = self._engine.zone
+        items = [
+            RunSummary(
+                id=r.id,
+                procedure_id=r.procedure_id,
+                procedure_name=self._name(r.procedure_id),
+                state=r.state,
+                started_by=r.started_by,
+                started_at=in_zone(r.started_at, zone),
+                ended_at=in_zone(r.ended_at, zone) if r.ended_at else None,
+            )
+            for r in records
+        ]
+        return RunPage(items=items, total=total, offset=offset, limit=limit)
+
+    def _details(self, record: RunRecord) -> Run:
+        zone = self._engine.zone
+        views = [view_to_wire(view, zone) for view in self._runs.views_of(record.id)]
+        open_view = next((view for view in views if view.closed_at is None), None)
+        definition = self._catalogue.by_id(record.procedure_id)
+        title = None
+        if definition and record.step_index < len(definition.steps):
+            title = definition.steps[record.step_index].title
+        return Run(
+            id=record.id,
+            procedure_id=record.procedure_id,
+            procedure_name=self._name(record.procedure_id),
+            state=record.state,
+            started_by=record.started_by,
+            started_at=in_zone(record.started_at, zone),
+            ended_at=in_zone(record.ended_at, zone) if record.ended_at else None,
+            progress=RunProgress(
+                step=min(record.step_index + 1, record.step_count),
+                step_count=record.step_count,
+                step_title=title,
+            ),
+            open_view=open_view,
+            errors=[error_to_wire(error, zone) for error in self._runs.errors_of(record.id)],
+            views=views,
+            inputs=record.inputs,
+        )
+
+    def _name(self, procedure_id: str) -> str:
+        definition = self._catalogue.by_id(procedure_id)
+        return definition.name if definition else procedure_id
