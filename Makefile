@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The server's data directory for `make run` (database, signing secret, initial admin password).
+DATA_DIR ?= data
 
 .PHONY: install run test lint typecheck bench images clean
 
@@ -15,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: install
-	$(BIN)/mlprep serve --host 127.0.0.1 --port 8080
+	$(BIN)/mlprep serve --host 127.0.0.1 --port 8080 --data-dir $(DATA_DIR)
 
 lint: install
 	$(BIN)/ruff check src tests bench scripts

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -34,6 +35,17 @@ class Settings(BaseSettings):
     fault_rate: float = Field(default=0.0, ge=0, le=1)
     fault_seed: int | None = None
     fresh_install: bool = False
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(
+                f"unknown time zone '{value}'; use an IANA name such as UTC or America/Denver"
+            ) from error
+        return value
 
     def resolved_database_url(self) -> str:
         """The database URL: the one configured, else SQLite in the data directory."""

@@ -5,13 +5,15 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 
 from mlprep.api.app import create_app
-from mlprep.cli.console import err
+from mlprep.cli.console import abort, err
+from mlprep.errors import MlprepError
 from mlprep.services import open_services, prepare_first_start
 from mlprep.settings import Settings
 
@@ -58,7 +60,7 @@ def serve(
     ] = None,
 ) -> None:
     """Run the server (first start creates the data directory, secret and `admin` user)."""
-    settings = Settings.with_overrides(
+    settings = _settings(
         host=host,
         port=port,
         data_dir=data_dir,
@@ -72,9 +74,14 @@ def serve(
         time_zone=time_zone,
         fresh_install=fresh_install,
     )
-    services = open_services(settings)
+    try:
+        services = open_services(settings)
+    except Exception as error:  # the database is unreachable or the data dir unwritable
+        abort(f"cannot open the database {settings.resolved_database_url()!r}: {error}")
     try:
         generated = prepare_first_start(services)
+    except MlprepError as error:
+        abort(error.detail)
     finally:
         services.close()
     if generated:
@@ -97,6 +104,16 @@ def serve(
         log_level="info",
         access_log=False,
     )
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return Settings.with_overrides(**overrides)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in error.errors()
+        )
+        abort(f"invalid configuration: {problems}", code=2)
 
 
 def _exit_cleanly(_signal: int, _frame: FrameType | None) -> None:
