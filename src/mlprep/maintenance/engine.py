@@ -261,7 +261,6 @@ class RunEngine:
             while step < len(steps):
                 if active.abort_requested:
                     raise _AbortRun
-                active.step = step
                 current = steps[step]
                 if isinstance(current, ViewStep):
                     step = await self._run_view_step(active, current, step)
@@ -414,7 +413,7 @@ class RunEngine:
             error_id,
         )
         self._runs.open_view(view, RunState.WAITING_FOR_VIEW)
-        active.state = RunState.WAITING_FOR_VIEW
+        active.step = step
         self._announce_view(active, view)
         self._announce_state(active, RunState.WAITING_FOR_VIEW)
         return await self._wait_for_answer(active, view.id)
