@@ -19,7 +19,9 @@ def _segment(data: bytes) -> str:
 def claims_of(token: str) -> dict[str, Any]:
     """The payload of a token, read without checking anything."""
     payload = token.split(".")[1]
-    claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims: dict[str, Any] = json.loads(
+        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    )
     return claims
 
 

@@ -21,7 +21,7 @@ TITLES = {
 }
 TRACE_ID = re.compile(r"^00-[0-9a-f]{32}-[0-9a-f]{16}-00$")
 # What a leaked Python stack trace would show.
-TRACEBACK_MARKERS = ("Traceback (most recent call last)", 'File "/', ".py\", line ")
+TRACEBACK_MARKERS = ("Traceback (most recent call last)", 'File "/', '.py", line ')
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from mlprep.auth.authentication import Authenticator
 from mlprep.auth.lockout import LockoutPolicy
 from mlprep.auth.tokens import TokenIssuer, load_or_create_secret
 from mlprep.auth.users import UserDirectory
-from mlprep.clock import Clock, SimulatedClock
+from mlprep.clock import Clock, SimulatedClock, SystemClock
 from mlprep.contract.maintenance import Channel
 from mlprep.events.bus import EventBus
 from mlprep.ids import IdGenerator, RandomIds
@@ -26,11 +26,13 @@ from mlprep.maintenance.engine import RunEngine
 from mlprep.maintenance.images import ImageLibrary
 from mlprep.maintenance.procedures import Procedures
 from mlprep.maintenance.run_history import RunHistory
+from mlprep.maintenance.simulator_control import SimulatorControl
 from mlprep.maintenance.uv_routine import DEFAULT_INTERVAL, UvRoutine
 from mlprep.settings import Settings
 from mlprep.store.audit import AuditStore
 from mlprep.store.counters import ChannelCounterStore
 from mlprep.store.database import create_database_engine, migrate_to_head
+from mlprep.store.factory_reset import FactoryResetStore
 from mlprep.store.instrument_settings import InstrumentSettingsStore
 from mlprep.store.login_attempts import LoginAttemptStore
 from mlprep.store.procedures import ProcedureStore
@@ -61,6 +63,7 @@ class Services:
     uv_routine: UvRoutine
     history: RunHistory
     images: ImageLibrary
+    simulator: SimulatorControl
 
     def close(self) -> None:
         """Release the database connections."""
@@ -73,10 +76,13 @@ def open_services(
     """Open the database (migrating it to head) and build the services on it.
 
     `clock` is the base time source (the system clock by default); the simulated instrument's
-    clock runs on top of it with the configured speed.
+    clock runs on top of it with the configured speed. Tokens and login lockouts keep to the base
+    clock: advancing the instrument's time (by hand, or by a simulated action at speed 0) must not
+    expire every session.
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    clock = SimulatedClock(base=clock, speed=settings.speed)
+    real_clock = clock or SystemClock()
+    clock = SimulatedClock(base=real_clock, speed=settings.speed)
     ids = ids or RandomIds()
     engine = create_database_engine(settings.resolved_database_url())
     migrate_to_head(engine)
@@ -84,7 +90,7 @@ def open_services(
     user_store = UserStore(engine)
     issuer = TokenIssuer(
         load_or_create_secret(settings.data_dir / "signing-secret"),
-        clock,
+        real_clock,
         ids,
         timedelta(minutes=settings.token_minutes),
     )
@@ -92,9 +98,9 @@ def open_services(
         user_store,
         RevokedTokenStore(engine),
         issuer,
-        LockoutPolicy(LoginAttemptStore(engine), clock),
+        LockoutPolicy(LoginAttemptStore(engine), real_clock),
         audit,
-        clock,
+        real_clock,
     )
     instrument_id = settings.instrument_id
     channels = (Channel.FRONT, Channel.REAR)[: settings.channels]
@@ -117,6 +123,10 @@ def open_services(
     run_engine = RunEngine(
         catalogue, procedure_store, run_store, instrument, clock, ids, bus, audit
     )
+    procedures = Procedures(
+        catalogue, procedure_store, instrument_settings, protocol_runs, run_engine, clock, audit
+    )
+    counters = ChannelCounters(ChannelCounterStore(engine, instrument_id), channels, bus, audit)
     return Services(
         settings=settings,
         engine=engine,
@@ -130,19 +140,23 @@ def open_services(
         instrument_settings=instrument_settings,
         protocol_runs=protocol_runs,
         engine_runs=run_engine,
-        procedures=Procedures(
-            catalogue,
-            procedure_store,
-            instrument_settings,
-            protocol_runs,
-            run_engine,
-            clock,
-            audit,
-        ),
-        counters=ChannelCounters(ChannelCounterStore(engine, instrument_id), channels, bus, audit),
+        procedures=procedures,
+        counters=counters,
         uv_routine=UvRoutine(instrument_settings, audit),
         history=RunHistory(run_store, catalogue, run_engine),
         images=ImageLibrary(),
+        simulator=SimulatorControl(
+            clock,
+            instrument,
+            run_engine,
+            procedures,
+            counters,
+            protocol_runs,
+            FactoryResetStore(engine, instrument_id),
+            ids,
+            bus,
+            audit,
+        ),
     )
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from mlprep import __version__
 from mlprep.api.middleware import RequestContextMiddleware
 from mlprep.api.problems import install_problem_handlers
-from mlprep.api.routes import audit, authenticate, health, maintenance, runs
+from mlprep.api.routes import audit, authenticate, events, health, maintenance, runs, simulator
 from mlprep.services import Services, open_services
 from mlprep.settings import Settings
 
@@ -23,6 +23,13 @@ The maintenance part of the **ML Prep API (v1)**, answered by mlprep with a simu
 
 Every vendor operation answers identically under `/api/v1` and `/NimbusLite/api/v1` (only the
 first is listed here). mlprep's own additions live under `/mlprep/v1`.
+
+**Events**, as real instruments send them, come over two WebSockets (which OpenAPI cannot list):
+`/NimbusLite/instinctevents` (codes `maintenancedata`, `viewclosed`, `maintenancestatus`,
+`finished`, `counters`) and `/NimbusLite/instincterrors` (code `error`). Each text frame is
+`{"code": ..., "description": ..., "data": {...}}`. Both need a token with ViewMaintenance, in the
+`Authorization: Bearer` header or the `access_token` query parameter; without one the handshake
+is refused (401 or 403). The same messages come as Server-Sent Events from `GET /mlprep/v1/events`.
 """
 
 
@@ -32,6 +39,13 @@ def vendor_router() -> APIRouter:
     router.include_router(authenticate.router)
     router.include_router(maintenance.router)
     return router
+
+
+def end_event_streams(app: FastAPI) -> None:
+    """End every event stream at once: the server is stopping and waits for open connections."""
+    services: Services | None = getattr(app.state, "services", None)
+    if services is not None:
+        services.bus.close()
 
 
 def create_app(
@@ -68,6 +82,9 @@ def create_app(
     app.include_router(health.router, prefix=OUR_PREFIX)
     app.include_router(audit.router, prefix=OUR_PREFIX)
     app.include_router(runs.router, prefix=OUR_PREFIX)
+    app.include_router(events.router, prefix=OUR_PREFIX)
+    app.include_router(events.websocket_router, prefix="/NimbusLite")
+    app.include_router(simulator.router, prefix=OUR_PREFIX)
 
     @app.get("/swagger/v1/swagger.json", include_in_schema=False)
     def swagger_json() -> JSONResponse:

@@ -9,6 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import HTTPConnection
+from starlette.routing import Match
 
 from mlprep.errors import (
     AuthenticationError,
@@ -59,8 +61,8 @@ TITLE_OF: dict[int, str] = {
 }
 
 
-def trace_id(request: Request | None) -> str | None:
-    """The request's trace id (set by the request-context middleware)."""
+def trace_id(request: HTTPConnection | None) -> str | None:
+    """The request's (or WebSocket handshake's) trace id, set by the request-context middleware."""
     if request is None:
         return None
     value = request.scope.get("mlprep.trace_id")
@@ -71,7 +73,7 @@ def problem_response(
     status: int,
     detail: str | None,
     *,
-    request: Request | None = None,
+    request: HTTPConnection | None = None,
     title: str | None = None,
     errors: dict[str, list[str]] | None = None,
     headers: dict[str, str] | None = None,
@@ -160,9 +162,24 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
         detail = f"There is no resource at '{request.url.path}'."
     elif error.status_code == 405 and detail in (None, "Method Not Allowed"):
         detail = f"The method {request.method} is not allowed on '{request.url.path}'."
-    return problem_response(
-        error.status_code, detail, request=request, headers=dict(error.headers or {})
-    )
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+    return problem_response(error.status_code, detail, request=request, headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    # Starlette's 405 names only the methods of the first route on the path, but each method is a
+    # route of its own here: ask the router which methods would match.
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+    return ", ".join(allowed)
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import re
 import signal
+import socket
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 from pydantic import ValidationError
 
-from mlprep.api.app import create_app
+from mlprep.api.app import create_app, end_event_streams
 from mlprep.cli.console import abort, err
 from mlprep.errors import MlprepError
 from mlprep.services import open_services, prepare_first_start
 from mlprep.settings import Settings
+
+# Connections still open this long after a stop was asked for are cut: a backstop, since the event
+# streams end on their own and no other request takes long.
+GRACEFUL_SHUTDOWN_SECONDS = 5
+STREAM_GOODBYE_SECONDS = 0.1
+STARTUP_FAILURE = 3  # uvicorn's exit status when it cannot start (e.g. the port is taken)
+QUERY_TOKEN = re.compile(r"(access_token=)[^&\s\"]+")
 
 
 def serve(
@@ -97,13 +109,23 @@ def serve(
     # shutdown (which closes the database), then raises the signal again under the handler that
     # was in place before; this one turns that SIGTERM into the exit status 0 of a clean stop.
     signal.signal(signal.SIGTERM, _exit_cleanly)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        access_log=False,
+    app = create_app(settings)
+    server = _Server(
+        uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            access_log=False,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        ),
+        app,
     )
+    # uvicorn logs each WebSocket's path with its query, where browsers put their token.
+    logging.getLogger("uvicorn.error").addFilter(_redact_query_tokens)
+    server.run()
+    if not server.started:
+        raise SystemExit(STARTUP_FAILURE)  # uvicorn has logged why
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -114,6 +136,32 @@ def _settings(**overrides: Any) -> Settings:
             f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in error.errors()
         )
         abort(f"invalid configuration: {problems}", code=2)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, ending the event streams as soon as it stops.
+
+    uvicorn lets open connections finish before it runs the application's shutdown, and an event
+    stream never finishes by itself, so the streams are ended first.
+    """
+
+    def __init__(self, config: uvicorn.Config, app: FastAPI) -> None:
+        super().__init__(config)
+        self._app = app
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        end_event_streams(self._app)
+        # Let the streams say goodbye (WebSocket close 1001) before uvicorn closes every
+        # connection itself (with 1012).
+        await asyncio.sleep(STREAM_GOODBYE_SECONDS)
+        await super().shutdown(sockets)
+
+
+def _redact_query_tokens(record: logging.LogRecord) -> bool:
+    message = record.getMessage()
+    if "access_token=" in message:
+        record.msg, record.args = QUERY_TOKEN.sub(r"\1[redacted]", message), ()
+    return True
 
 
 def _exit_cleanly(_signal: int, _frame: FrameType | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from mlprep.contract.base import WireModel
 from mlprep.contract.time import InstrumentTime
@@ -118,14 +118,6 @@ class UvRoutineSettings(WireModel):
     """The UV routine's setting."""
 
     interval: UvInterval
-
-    @field_validator("interval", mode="before")
-    @classmethod
-    def _accept_option_id(cls, value: Any) -> Any:
-        # The option ids (0-3) of uv-routine-interval-options name an interval too.
-        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(UvInterval):
-            return list(UvInterval)[value]
-        return value
 
 
 class CloseViewRequest(WireModel):

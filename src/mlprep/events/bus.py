@@ -62,12 +62,17 @@ class EventBus:
     def __init__(self, queue_size: int = 256) -> None:
         self._subscriptions: set[Subscription] = set()
         self._queue_size = queue_size
+        self._closed = False
         self.published = 0
 
     def subscribe(self, streams: frozenset[Stream] = frozenset(Stream)) -> Subscription:
-        """Start receiving events of `streams`."""
+        """Start receiving events of `streams` (a subscription made after close() ends at once)."""
         subscription = Subscription(streams, asyncio.Queue(self._queue_size))
-        self._subscriptions.add(subscription)
+        if self._closed:
+            # A client that connects while the server stops must not hold the shutdown up.
+            subscription.queue.put_nowait(None)
+        else:
+            self._subscriptions.add(subscription)
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
@@ -91,7 +96,8 @@ class EventBus:
                 self._drop(subscription)
 
     def close(self) -> None:
-        """End every subscription (at shutdown)."""
+        """End every subscription, and any made later (the server is stopping)."""
+        self._closed = True
         for subscription in list(self._subscriptions):
             self._end(subscription)
 

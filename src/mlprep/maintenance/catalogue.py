@@ -98,11 +98,14 @@ def load_catalogue(text: str | None = None) -> Catalogue:
     """Parse catalogue YAML (by default the one shipped in the package)."""
     if text is None:
         text = resources.files("mlprep.maintenance").joinpath("catalogue.yaml").read_text("utf-8")
-    document = yaml.safe_load(text)
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise CatalogueError(f"the maintenance catalogue is not valid YAML: {error}") from error
     try:
         procedures = tuple(_procedure(entry) for entry in document["procedures"])
         catalogue = Catalogue(version=int(document["version"]), procedures=procedures)
-    except (KeyError, TypeError, ValueError) as error:
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise CatalogueError(f"invalid maintenance catalogue: {error!r}") from error
     ids = [p.id for p in procedures]
     if len(set(ids)) != len(ids) or len({p.key for p in procedures}) != len(ids):

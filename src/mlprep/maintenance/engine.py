@@ -486,6 +486,9 @@ class RunEngine:
     # -- announcing -------------------------------------------------------------------------
 
     def _set_state(self, active: _ActiveRun, state: RunState, step: int) -> None:
+        if active.abort_requested:
+            # A safe point: an aborting run ends here instead of reporting Running again.
+            raise _AbortRun
         if active.state is state and active.step == step:
             return
         self._runs.set_state(active.record.id, state, step)

@@ -16,6 +16,7 @@ from mlprep.errors import ConflictError, InvalidRequestError, NotFoundError
 from mlprep.services import Services, open_services
 from mlprep.settings import Settings
 from mlprep.store.users import UserStore
+from tests.sessions import ADMIN_PASSWORD
 
 
 def password_hash(services: Services, user_name: str) -> str:
@@ -92,10 +93,8 @@ def test_every_change_is_audited_under_its_actor(services: Services) -> None:
 
 
 def test_the_first_start_makes_admin_with_the_configured_password(services: Services) -> None:
-    assert [(u.user_name, u.role) for u in services.users.list()] == [
-        ("admin", Role.ADMINISTRATOR)
-    ]
-    assert verify_password(password_hash(services, "admin"), "correct horse battery")
+    assert [(u.user_name, u.role) for u in services.users.list()] == [("admin", Role.ADMINISTRATOR)]
+    assert verify_password(password_hash(services, "admin"), ADMIN_PASSWORD)
     assert not (services.settings.data_dir / "initial-admin-password").exists()
 
 

@@ -1,0 +1,258 @@
+"""The event transports (DESIGN §8): WebSockets as real instruments serve them, and Server-Sent
+Events at `/mlprep/v1/events` for browsers and curl. Both carry the bus's messages unchanged.
+
+A subscriber is subscribed before its connection is confirmed, so it misses nothing published
+after it sees the confirmation. One that falls behind is dropped by the bus and its connection
+closed; it may reconnect and read the present state back (`GET /mlprep/v1/runs/current`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection
+from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
+
+from mlprep.api.dependencies import ServicesDep
+from mlprep.api.problems import problem_response, status_of
+from mlprep.api.responses import problem_responses
+from mlprep.auth.permissions import Permission
+from mlprep.auth.principal import Principal
+from mlprep.errors import AuthenticationError, InvalidRequestError, PermissionDeniedError
+from mlprep.events.bus import Event, EventBus, Stream, Subscription
+from mlprep.services import Services
+
+PING_SECONDS = 15.0
+GOING_AWAY = 1001  # the server is stopping
+POLICY_VIOLATION = 1008  # no valid token (servers answer it before the handshake with a 403)
+TRY_AGAIN_LATER = 1013  # the client fell too far behind and was dropped
+DENIAL_EXTENSION = "websocket.http.response"
+PROBLEM_SCHEMA = {"$ref": "#/components/schemas/ProblemDetails"}
+NO_TOKEN = (
+    "The event streams need a token: send 'Authorization: Bearer <token>' or, where headers "
+    "cannot be set (browsers), the query parameter access_token=<token>; get one from "
+    "POST /api/v1/authenticate."
+)
+
+websocket_router = APIRouter()
+router = APIRouter(tags=["mlprep"])
+
+
+def message_text(event: Event) -> str:
+    """The JSON text both transports send for `event`."""
+    return json.dumps(event.to_message())
+
+
+def header_token(connection: HTTPConnection) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, if there is one."""
+    scheme, _, credentials = connection.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return credentials.strip() or None
+
+
+def authorize_subscriber(services: Services, token: str | None) -> Principal:
+    """The caller behind `token`, if it may read events.
+
+    Raises:
+        AuthenticationError: no token, or not a valid one.
+        PermissionDeniedError: the user lacks ViewMaintenance.
+    """
+    if token is None:
+        raise AuthenticationError(NO_TOKEN)
+    principal = services.authenticator.authenticate(token)
+    services.authenticator.require(principal, Permission.VIEW_MAINTENANCE)
+    return principal
+
+
+# -- WebSockets ---------------------------------------------------------------------------------
+
+
+@websocket_router.websocket("/instinctevents")
+async def instinct_events(websocket: WebSocket) -> None:
+    """Events of the running procedure: views, state changes, counters, the end of a run."""
+    await _serve_websocket(websocket, Stream.EVENTS)
+
+
+@websocket_router.websocket("/instincterrors")
+async def instinct_errors(websocket: WebSocket) -> None:
+    """Errors the running procedure raises."""
+    await _serve_websocket(websocket, Stream.ERRORS)
+
+
+async def _serve_websocket(websocket: WebSocket, stream: Stream) -> None:
+    services: Services = websocket.app.state.services
+    token = header_token(websocket) or websocket.query_params.get("access_token") or None
+    try:
+        await run_in_threadpool(authorize_subscriber, services, token)
+    except (AuthenticationError, PermissionDeniedError) as refusal:
+        await _refuse(websocket, refusal)
+        return
+    subscription = services.bus.subscribe(frozenset({stream}))
+    try:
+        await websocket.accept()
+        await _relay(websocket, subscription)
+    finally:
+        services.bus.unsubscribe(subscription)
+
+
+async def _refuse(
+    websocket: WebSocket, refusal: AuthenticationError | PermissionDeniedError
+) -> None:
+    """Refuse the handshake: with a problem+json answer (401 or 403) where the server can send
+    one, else by closing before accepting, which the server answers with a bare 403."""
+    if DENIAL_EXTENSION in websocket.scope.get("extensions", {}):
+        answer = problem_response(status_of(refusal), refusal.detail, request=websocket)
+        await websocket.send_denial_response(answer)
+    else:
+        await websocket.close(POLICY_VIOLATION)
+
+
+async def _relay(websocket: WebSocket, subscription: Subscription) -> None:
+    """Send events until the subscription ends or the client leaves, whichever comes first."""
+    tasks = {
+        asyncio.create_task(_until_client_leaves(websocket)),
+        asyncio.create_task(_send_events(websocket, subscription)),
+    }
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    for task in done:
+        task.result()  # an unexpected error surfaces here
+
+
+async def _until_client_leaves(websocket: WebSocket) -> None:
+    # The streams are one-way; whatever a client sends is read only to notice it leave.
+    while (await websocket.receive())["type"] != "websocket.disconnect":
+        pass
+
+
+async def _send_events(websocket: WebSocket, subscription: Subscription) -> None:
+    try:
+        while (event := await subscription.next()) is not None:
+            await websocket.send_text(message_text(event))
+        if subscription.dropped:
+            await websocket.close(TRY_AGAIN_LATER, "Fell too far behind; reconnect.")
+        else:
+            await websocket.close(GOING_AWAY, "The server is stopping.")
+    except WebSocketDisconnect:
+        pass  # the client left while we were sending
+
+
+# -- Server-Sent Events -------------------------------------------------------------------------
+
+
+def event_reader(
+    request: Request,
+    services: ServicesDep,
+    access_token: Annotated[
+        str | None,
+        Query(description="The token, for clients that cannot send headers (EventSource)"),
+    ] = None,
+) -> Principal:
+    """The caller, by a bearer token in the Authorization header or the access_token query."""
+    return authorize_subscriber(services, header_token(request) or access_token or None)
+
+
+EventReader = Annotated[Principal, Depends(event_reader)]
+
+
+def parse_streams(text: str) -> frozenset[Stream]:
+    """`events,errors` as streams. Raises InvalidRequestError for an unknown or empty list."""
+    names = [name.strip().lower() for name in text.split(",") if name.strip()]
+    known = ", ".join(stream.value for stream in Stream)
+    unknown = [name for name in names if name not in {stream.value for stream in Stream}]
+    if unknown or not names:
+        message = f"Name one or more of these streams, separated by commas: {known}."
+        raise InvalidRequestError(message, {"streams": [message]})
+    return frozenset(Stream(name) for name in names)
+
+
+async def server_sent_events(subscription: Subscription, ping_seconds: float) -> AsyncIterator[str]:
+    """The subscription's events as SSE frames, with a comment line whenever it is quiet for
+    `ping_seconds` (proxies close connections that stay silent)."""
+    while True:
+        try:
+            event = await asyncio.wait_for(subscription.next(), ping_seconds)
+        except TimeoutError:
+            yield ": ping\n\n"
+            continue
+        if event is None:
+            reason = "fell too far behind; reconnect" if subscription.dropped else "server stopping"
+            yield f": stream ended: {reason}\n\n"
+            return
+        yield f"event: {event.code.value}\ndata: {message_text(event)}\n\n"
+
+
+class EventStreamResponse(StreamingResponse):
+    """An SSE response on one subscription, which it ends however the response ends."""
+
+    media_type = "text/event-stream"
+
+    def __init__(
+        self, bus: EventBus, subscription: Subscription, ping_seconds: float = PING_SECONDS
+    ) -> None:
+        super().__init__(
+            server_sent_events(subscription, ping_seconds),
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+        self._bus = bus
+        self._subscription = subscription
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._bus.unsubscribe(self._subscription)
+
+
+def _problems_as_json(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    # FastAPI would file the problem schema under this route's own media type, text/event-stream.
+    return {
+        status: {
+            "description": entry["description"],
+            "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
+        }
+        for status, entry in problem_responses(*statuses).items()
+    }
+
+
+@router.get(
+    "/events",
+    operation_id="getEvents",
+    summary="Maintenance events as Server-Sent Events (the WebSocket streams' messages)",
+    description=(
+        'Each message is `event: <code>` and `data: {"code", "description", "data"}`, the '
+        "same JSON the WebSockets `/NimbusLite/instinctevents` and `/NimbusLite/instincterrors` "
+        "send. Codes: maintenancedata, viewclosed, maintenancestatus, finished, counters (stream "
+        f"`events`) and error (stream `errors`). A comment line comes every {PING_SECONDS:g} s "
+        "while nothing happens. A client that falls too far behind is dropped: the stream ends."
+    ),
+    response_class=EventStreamResponse,
+    status_code=200,
+    responses={
+        200: {
+            "description": "The event stream, open until the client leaves or the server stops",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        **_problems_as_json(400, 401, 403),
+    },
+    openapi_extra={"security": [{"HTTPBearer": []}]},
+)
+async def get_events(
+    _: EventReader,
+    services: ServicesDep,
+    streams: Annotated[
+        str, Query(description="The streams to follow, separated by commas: events, errors")
+    ] = "events,errors",
+) -> EventStreamResponse:
+    return EventStreamResponse(services.bus, services.bus.subscribe(parse_streams(streams)))

@@ -1,0 +1,161 @@
+"""Wire models of mlprep's simulator control (`/mlprep/v1/simulator`)."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from pydantic import Field, model_validator
+
+from mlprep.contract.base import WireModel
+from mlprep.contract.maintenance import Channel, WireEnum
+from mlprep.contract.time import InstrumentTime
+
+COUNTER_MAX = 2**32 - 1
+# Bounds that keep the simulated clock far from the largest date the platform can show.
+MAX_ADVANCE_DAYS = 36_500
+MAX_PROTOCOL_RUN_SECONDS = 30 * 86_400
+
+
+class SimulatedOperation(WireEnum):
+    """An instrument operation a fault can be planned for."""
+
+    TIP_CHECK = "tip_check"
+    LEAK_CHECK = "leak_check"
+    UV_LAMP = "uv_lamp"
+    HEPA_PRESSURE = "hepa_pressure"
+    MEASURE_OFFSET = "measure_offset"
+
+
+class SimulatorClock(WireModel):
+    """The simulated instrument's clock."""
+
+    now: InstrumentTime
+    speed: float = Field(description="Simulated seconds per real second; 0 = actions at once")
+    offset_seconds: float = Field(description="How far the clock has been moved ahead of real time")
+
+
+class PlannedFaultInfo(WireModel):
+    """A fault waiting for its operation: the next one of its kind (on its channel) fails."""
+
+    operation: SimulatedOperation
+    channel: Channel | None = Field(description="None: the next such operation on any channel")
+    message: str | None = Field(description="None: one of the catalogue's texts for it")
+
+
+class SimulatorFaults(WireModel):
+    """The fault injector: a random rate with its seed, and the planned faults."""
+
+    fault_rate: float
+    fault_seed: int | None
+    planned_faults: list[PlannedFaultInfo]
+
+
+class SimulatorState(WireModel):
+    """Everything the simulator is set to (`GET /simulator`)."""
+
+    now: InstrumentTime
+    speed: float
+    offset_seconds: float
+    fault_rate: float
+    fault_seed: int | None
+    planned_faults: list[PlannedFaultInfo]
+    channels: list[Channel]
+    serial_number: str
+    time_zone: str
+    hepa_pressure_drop_pa: float
+
+
+class ClockSpeedRequest(WireModel):
+    """`PUT /simulator/clock/speed`."""
+
+    speed: float = Field(ge=0, allow_inf_nan=False, examples=[0, 1, 60])
+
+
+class ClockAdvanceRequest(WireModel):
+    """`POST /simulator/clock/advance`: the parts are added up; at least one must be given."""
+
+    seconds: float = Field(default=0, ge=0, le=MAX_ADVANCE_DAYS * 86_400, allow_inf_nan=False)
+    minutes: float = Field(default=0, ge=0, le=MAX_ADVANCE_DAYS * 1_440, allow_inf_nan=False)
+    hours: float = Field(default=0, ge=0, le=MAX_ADVANCE_DAYS * 24, allow_inf_nan=False)
+    days: float = Field(default=0, ge=0, le=MAX_ADVANCE_DAYS, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _names_a_duration(self) -> Self:
+        # A misspelt field would otherwise be ignored and advance by nothing.
+        if not self.model_fields_set:
+            raise ValueError("Give at least one of seconds, minutes, hours, days.")
+        return self
+
+
+class FaultPlanRequest(WireModel):
+    """`POST /simulator/faults/next`: fail the next operation of this kind on this channel."""
+
+    operation: SimulatedOperation
+    channel: Channel | None = None
+    message: str | None = Field(default=None, max_length=1_000)
+
+
+class FaultRateRequest(WireModel):
+    """`PUT /simulator/faults`: the random fault rate and the seed that makes it repeatable."""
+
+    rate: float = Field(ge=0, le=1, allow_inf_nan=False)
+    seed: int | None = None
+
+
+class ProtocolRunRequest(WireModel):
+    """`POST /simulator/protocol-runs` (every field optional): one simulated protocol run."""
+
+    duration_seconds: float = Field(
+        default=1_800, ge=0, le=MAX_PROTOCOL_RUN_SECONDS, allow_inf_nan=False
+    )
+    tips: int = Field(default=8, ge=0, le=COUNTER_MAX, strict=True)
+    transfers: int = Field(default=24, ge=0, le=COUNTER_MAX, strict=True)
+
+
+class ProtocolRun(WireModel):
+    """A protocol run the simulated instrument has done."""
+
+    id: str
+    started_at: InstrumentTime
+    ended_at: InstrumentTime
+
+
+class ChannelCounterValues(WireModel):
+    """`PUT /simulator/counters/{channel}`: the counters to set; at least one must be given."""
+
+    tip_pick_up_counter: int | None = Field(default=None, ge=0, le=COUNTER_MAX, strict=True)
+    tip_eject_counter: int | None = Field(default=None, ge=0, le=COUNTER_MAX, strict=True)
+    aspirate_counter: int | None = Field(default=None, ge=0, le=COUNTER_MAX, strict=True)
+    dispense_counter: int | None = Field(default=None, ge=0, le=COUNTER_MAX, strict=True)
+
+    @model_validator(mode="after")
+    def _names_a_counter(self) -> Self:
+        if all(value is None for value in self.model_dump().values()):
+            raise ValueError(
+                "Give at least one of tipPickUpCounter, tipEjectCounter, aspirateCounter, "
+                "dispenseCounter."
+            )
+        return self
+
+
+class HepaPressureDrop(WireModel):
+    """`PUT /simulator/hepa`: the pressure drop (Pa) the HEPA filter check will read."""
+
+    pressure_drop_pa: float = Field(ge=0, le=100_000, allow_inf_nan=False)
+
+
+__all__ = [
+    "ChannelCounterValues",
+    "ClockAdvanceRequest",
+    "ClockSpeedRequest",
+    "FaultPlanRequest",
+    "FaultRateRequest",
+    "HepaPressureDrop",
+    "PlannedFaultInfo",
+    "ProtocolRun",
+    "ProtocolRunRequest",
+    "SimulatedOperation",
+    "SimulatorClock",
+    "SimulatorFaults",
+    "SimulatorState",
+]

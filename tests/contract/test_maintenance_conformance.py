@@ -1,0 +1,73 @@
+"""Schemathesis over the reference contract's Maintenance operations, against a live server.
+
+Fuzzed requests start runs, answer and abort them, change settings and reset counters: whatever
+state that leaves, every answer must be one the contract allows (status, media type, body,
+headers) and none may be a server error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import schemathesis
+from schemathesis import Case, checks
+
+from tests.e2e.server import ServerProcess
+from tests.sessions import ADMIN_PASSWORD, bearer, log_in
+
+CONTRACT = (
+    Path(__file__).resolve().parents[2] / "../shared/contract/ml-prep-maintenance.openapi.yaml"
+)
+CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_schema_conformance,
+    checks.response_headers_conformance,
+    checks.negative_data_rejection,
+]
+
+schema = schemathesis.openapi.from_path(CONTRACT.resolve()).include(tag="Maintenance")
+schema.config.generation.update(max_examples=25, database="none")
+
+
+@pytest.fixture(scope="module")
+def maintenance_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server whose simulated actions finish at once, so fuzzed runs move along."""
+    server = ServerProcess(
+        tmp_path_factory.mktemp("maintenance") / "data",
+        admin_password=ADMIN_PASSWORD,
+        args=["--speed", "0"],
+    )
+    server.start()
+    yield server
+    if server.running:
+        assert server.stop() == 0, server.log()
+
+
+@pytest.fixture(scope="module")
+def admin_headers(maintenance_server: ServerProcess) -> dict[str, str]:
+    """An administrator's token (5 minutes is plenty for this module)."""
+    with maintenance_server.client() as http:
+        return bearer(log_in(http, "admin", ADMIN_PASSWORD))
+
+
+@schema.parametrize()
+def test_maintenance_operations_conform_to_the_contract(
+    case: Case, maintenance_server: ServerProcess, admin_headers: dict[str, str]
+) -> None:
+    response = case.call(base_url=maintenance_server.base_url, headers=admin_headers)
+
+    case.validate_response(response, headers=admin_headers, checks=CHECKS)
+
+
+def test_every_contract_operation_is_fuzzed() -> None:
+    # The whole contract: this file's Maintenance operations plus the Authenticate ones.
+    tags = {
+        tag
+        for operation in schemathesis.openapi.from_path(CONTRACT.resolve()).get_all_operations()
+        for tag in operation.ok().definition.raw.get("tags", [])
+    }
+    assert tags == {"Authenticate", "Maintenance"}

@@ -1,0 +1,144 @@
+"""`mlprep users add|list|passwd|remove` on the server's data directory: exact output and exit
+codes, and a running server sees every change at once.
+
+The commands run in-process through typer's runner (an `mlprep` process spends seconds importing
+the server); the server they change is a real `mlprep serve`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from mlprep.cli.main import app
+from tests.e2e.server import ServerProcess
+from tests.problems import assert_problem
+from tests.sessions import ADMIN_PASSWORD, bearer, log_in
+
+
+def mlprep(data_dir: Path, *args: str, stdin: str = "") -> Result:
+    """Run `mlprep users <args> --data-dir <data_dir>`."""
+    arguments = ["users", *args, "--data-dir", str(data_dir)]
+    return CliRunner().invoke(app, arguments, input=stdin, env={"COLUMNS": "200"})
+
+
+def succeeds(result: Result, output: str) -> None:
+    assert (result.exit_code, result.stdout, result.stderr) == (0, output, ""), result.output
+
+
+def fails(result: Result, code: int, message: str) -> None:
+    # An exit on purpose, not an exception that escaped.
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert (result.exit_code, result.stdout) == (code, ""), result.output
+    assert message in " ".join(result.stderr.split())
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+def test_add_then_list(data_dir: Path) -> None:
+    succeeds(
+        mlprep(data_dir, "add", "bob", "--password", "bobs password"), "Added bob (Operator).\n"
+    )
+    succeeds(
+        mlprep(data_dir, "add", "sue", "--role", "Service", "--password", "sues password"),
+        "Added sue (Service).\n",
+    )
+
+    listed = mlprep(data_dir, "list", "--json")
+
+    assert listed.exit_code == 0, listed
+    users = json.loads(listed.stdout)
+    assert [(user["userName"], user["role"]) for user in users] == [
+        ("bob", "Operator"),
+        ("sue", "Service"),
+    ]
+    assert all(len(user["id"]) == 32 for user in users)
+    assert all("password" not in str(user).lower() for user in users)
+
+
+def test_the_list_is_a_table_for_people(data_dir: Path) -> None:
+    mlprep(data_dir, "add", "bob", "--password", "bobs password")
+
+    listed = mlprep(data_dir, "list")
+
+    assert listed.exit_code == 0
+    header, row = (line for line in listed.stdout.splitlines() if "│" in line or "┃" in line)
+    assert header.split() == ["┃", "User", "┃", "Role", "┃", "Created", "┃", "Id", "┃"]
+    assert row.split()[1:4] == ["bob", "│", "Operator"]
+
+
+def test_add_asks_for_the_password_twice_when_none_is_given(data_dir: Path) -> None:
+    result = mlprep(data_dir, "add", "bob", stdin="bobs password\nbobs password\n")
+
+    assert result.exit_code == 0, result
+    assert result.stdout.endswith("Added bob (Operator).\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (
+            ["add", "bob", "--password", "short"],
+            1,
+            "error: A password needs at least 8 characters.",
+        ),
+        (
+            ["add", "BOB", "--password", "long enough"],
+            1,
+            "error: A user named 'BOB' already exists.",
+        ),
+        (["add", "carl", "--role", "Janitor", "--password", "long enough"], 2, "Invalid value"),
+        (
+            ["passwd", "ghost", "--password", "long enough"],
+            1,
+            "error: There is no user named 'ghost'.",
+        ),
+        (["remove", "ghost"], 1, "error: There is no user named 'ghost'."),
+        (["frobnicate"], 2, "No such command 'frobnicate'"),
+    ],
+)
+def test_mistakes_fail_with_a_message_and_an_exit_code(
+    data_dir: Path, args: list[str], code: int, message: str
+) -> None:
+    mlprep(data_dir, "add", "bob", "--password", "bobs password")
+
+    fails(mlprep(data_dir, *args), code, message)
+
+
+def test_the_last_administrator_cannot_be_removed(data_dir: Path) -> None:
+    mlprep(data_dir, "add", "root", "--role", "Administrator", "--password", "long enough")
+
+    fails(mlprep(data_dir, "remove", "root"), 1, "error: The last administrator cannot be removed.")
+
+
+def test_the_running_server_sees_users_come_change_and_go(server: ServerProcess) -> None:
+    data_dir = server.data_dir
+    succeeds(
+        mlprep(data_dir, "add", "olga", "--password", "olgas password"), "Added olga (Operator).\n"
+    )
+    listed = json.loads(mlprep(data_dir, "list", "--json").stdout)
+    assert [user["userName"] for user in listed] == ["admin", "olga"]
+
+    with server.client() as http:
+        token = log_in(http, "olga", "olgas password")
+        succeeds(
+            mlprep(data_dir, "passwd", "olga", "--password", "olgas new password"),
+            "Changed the password of olga.\n",
+        )
+        wrong = {"userName": "olga", "password": "olgas password"}
+        assert_problem(http.post("/api/v1/authenticate", json=wrong), 401)
+        assert log_in(http, "olga", "olgas new password")
+
+        succeeds(mlprep(data_dir, "remove", "olga"), "Removed olga.\n")
+
+        check = http.get("/api/v1/authenticate/check-authentication", headers=bearer(token))
+        body = assert_problem(check, 401)
+        assert "no longer exists" in body["detail"]
+        assert log_in(http, "admin", ADMIN_PASSWORD)

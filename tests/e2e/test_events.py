@@ -1,0 +1,277 @@
+"""The event streams of a real `mlprep serve`: WebSockets as instruments serve them and Server-Sent
+Events, followed through whole maintenance runs, refused without a token, and ended cleanly when
+the server stops."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+
+from tests.e2e.conftest import ServerFactory
+from tests.e2e.server import ServerProcess
+from tests.problems import assert_problem
+from tests.sessions import ADMIN_PASSWORD, bearer, log_in
+
+# A bound against hanging on a message that never comes, not a timing check.
+RECEIVE_SECONDS = 10.0
+Message = dict[str, Any]
+
+
+@pytest.fixture
+def server(server_factory: ServerFactory) -> Iterator[ServerProcess]:
+    """A server whose simulated actions finish at once; it must stop cleanly at the end."""
+    server = server_factory(args=["--speed", "0"]).start()
+    yield server
+    if server.running:
+        assert server.stop() == 0, server.log()
+
+
+@pytest.fixture
+def client(server: ServerProcess) -> Iterator[httpx.Client]:
+    with server.client() as client:
+        yield client
+
+
+@pytest.fixture
+def token(client: httpx.Client) -> str:
+    return log_in(client, "admin", ADMIN_PASSWORD)
+
+
+def websocket_url(server: ServerProcess, path: str) -> str:
+    return server.base_url.replace("http://", "ws://", 1) + path
+
+
+@contextmanager
+def websocket(
+    server: ServerProcess, path: str, *, token: str | None = None, query_token: str | None = None
+) -> Iterator[ClientConnection]:
+    """A WebSocket on `path`, with the token in the header or the query (or none)."""
+    url = websocket_url(server, path)
+    if query_token is not None:
+        url += f"?access_token={query_token}"
+    headers = bearer(token) if token is not None else None
+    with connect(url, additional_headers=headers, open_timeout=RECEIVE_SECONDS) as connection:
+        yield connection
+
+
+def receive(connection: ClientConnection) -> Message:
+    """The next text frame, as JSON."""
+    message: Message = json.loads(connection.recv(timeout=RECEIVE_SECONDS))
+    return message
+
+
+class EventStream:
+    """A Server-Sent Events reader over a streaming httpx response."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+        self.comments: list[str] = []
+        self._lines = response.iter_lines()
+
+    def next(self) -> tuple[str, Message]:
+        """The next event's name and JSON data. Raises EOFError when the stream has ended."""
+        name, data = None, []
+        for line in self._lines:
+            if not line:
+                if data:
+                    return name or "message", json.loads("\n".join(data))
+                continue
+            field, _, value = line.partition(":")
+            value = value.removeprefix(" ")
+            if not field:
+                self.comments.append(value)
+            elif field == "event":
+                name = value
+            elif field == "data":
+                data.append(value)
+        raise EOFError("the event stream ended")
+
+
+@contextmanager
+def event_stream(
+    server: ServerProcess, *, headers: dict[str, str] | None = None, **params: str
+) -> Iterator[EventStream]:
+    """`GET /mlprep/v1/events`, open while the block runs."""
+    with (
+        httpx.Client(base_url=server.base_url, timeout=RECEIVE_SECONDS) as client,
+        client.stream("GET", "/mlprep/v1/events", headers=headers, params=params) as response,
+    ):
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        yield EventStream(response)
+
+
+def procedure_id(client: httpx.Client, token: str, name: str) -> str:
+    procedures = client.get("/api/v1/maintenance", headers=bearer(token)).json()
+    return str(next(p["id"] for p in procedures if p["name"] == name))
+
+
+def receive_until(connection: ClientConnection, code: str) -> list[Message]:
+    """Every message up to and including the next one with `code`."""
+    messages = [receive(connection)]
+    while messages[-1]["code"] != code:
+        messages.append(receive(connection))
+    return messages
+
+
+def answer_views_until_finished(
+    events: ClientConnection, client: httpx.Client, token: str
+) -> list[Message]:
+    """Every message until the run's `finished`, answering each view as it opens: Yes where the
+    view offers it (a question; retry an error), else Ok."""
+    messages = []
+    while True:
+        message = receive(events)
+        messages.append(message)
+        if message["code"] == "maintenancedata":
+            view = message["data"]
+            answer = "Yes" if "Yes" in view["results"] else "Ok"
+            response = client.post(
+                "/api/v1/maintenance/close-view",
+                json={"viewId": view["viewId"], "viewResult": answer},
+                headers=bearer(token),
+            )
+            assert response.status_code == 200, response.text
+        if message["code"] == "finished":
+            return messages
+
+
+def of_code(messages: list[Message], code: str) -> list[Message]:
+    return [message for message in messages if message["code"] == code]
+
+
+def test_a_daily_maintenance_run_told_over_websocket_and_server_sent_events(
+    server: ServerProcess, client: httpx.Client, token: str
+) -> None:
+    daily = procedure_id(client, token, "Daily Maintenance")
+    with (
+        websocket(server, "/NimbusLite/instinctevents", token=token) as events,
+        event_stream(server, headers=bearer(token)) as sse,
+    ):
+        started = client.post(f"/api/v1/maintenance/{daily}", headers=bearer(token)).json()
+        opening = receive_until(events, "maintenancedata")
+        view = opening[-1]["data"]
+        closing = {"viewId": view["viewId"], "viewResult": "Ok"}
+        response = client.post(
+            "/api/v1/maintenance/close-view", json=closing, headers=bearer(token)
+        )
+        assert response.status_code == 200, response.text
+        closed = receive_until(events, "viewclosed")
+        messages = [*opening, *closed, *answer_views_until_finished(events, client, token)]
+
+        over_sse = []
+        while not over_sse or over_sse[-1][0] != "finished":
+            over_sse.append(sse.next())
+
+    assert opening[0]["code"] == "maintenancestatus"
+    assert opening[0]["data"]["runId"] == started["runId"]
+    assert opening[0]["data"]["state"] == "Running"
+    assert (view["runId"], view["title"], view["results"]) == (
+        started["runId"],
+        "Clear the deck",
+        ["Ok", "Cancel"],
+    )
+    assert {key: closed[-1]["data"][key] for key in ("viewId", "result", "closedBy")} == {
+        "viewId": view["viewId"],
+        "result": "Ok",
+        "closedBy": "admin",
+    }
+    assert len(of_code(messages, "viewclosed")) == len(of_code(messages, "maintenancedata")) == 3
+    assert [m["data"]["channel"] for m in of_code(messages, "counters")] == ["Front", "Rear"]
+    assert messages[-1]["code"] == "finished"
+    assert messages[-1]["data"]["outcome"] == "Completed"
+    assert messages[-1]["data"]["runId"] == started["runId"]
+    # Server-Sent Events carry the very same messages, in the same order, named by their code.
+    assert over_sse == [(message["code"], message) for message in messages]
+
+
+def test_an_error_reaches_the_error_stream_only(
+    server: ServerProcess, client: httpx.Client, token: str
+) -> None:
+    fault = {"operation": "tip_check", "channel": "Front"}
+    planned = client.post("/mlprep/v1/simulator/faults/next", json=fault, headers=bearer(token))
+    assert planned.status_code == 200, planned.text
+    daily = procedure_id(client, token, "Daily Maintenance")
+    with (
+        websocket(server, "/NimbusLite/instinctevents", token=token) as events,
+        websocket(server, "/NimbusLite/instincterrors", query_token=token) as errors,
+        event_stream(server, streams="errors", access_token=token) as sse,
+    ):
+        started = client.post(f"/api/v1/maintenance/{daily}", headers=bearer(token)).json()
+        messages = answer_views_until_finished(events, client, token)
+        error, (name, over_sse) = receive(errors), sse.next()
+
+    assert error["code"] == "error"
+    assert error["data"]["runId"] == started["runId"]
+    assert error["data"]["channel"] == "Front"
+    assert error["description"] == error["data"]["response"]
+    # The errors stream skipped everything the events stream said before the fault.
+    assert (name, over_sse) == ("error", error)
+    # On the events stream the error showed as a view (answered Yes: retry), and the run went on.
+    assert [m["data"]["kind"] for m in of_code(messages, "maintenancedata")].count("Error") == 1
+    assert messages[-1]["data"]["outcome"] == "Completed"
+
+
+def test_without_a_valid_token_every_stream_is_refused(server: ServerProcess) -> None:
+    for path in ("/NimbusLite/instinctevents", "/NimbusLite/instincterrors"):
+        for token, query_token in ((None, None), ("not-a-token", None), (None, "not-a-token")):
+            with (
+                pytest.raises(InvalidStatus) as refused,
+                websocket(server, path, token=token, query_token=query_token),
+            ):
+                pass
+            answer = refused.value.response
+            assert answer.status_code == 401, (path, token, query_token)
+            assert answer.headers["Content-Type"] == "application/problem+json"
+            body = json.loads(answer.body or b"")
+            assert (body["status"], body["title"], body["instance"]) == (401, "Unauthorized", path)
+
+    with server.client() as client:
+        for headers, params in (
+            ({}, {}),
+            (bearer("not-a-token"), {}),
+            ({}, {"access_token": "not-a-token"}),
+        ):
+            assert_problem(client.get("/mlprep/v1/events", headers=headers, params=params), 401)
+
+
+def test_server_sent_events_of_an_unknown_stream_are_refused(
+    client: httpx.Client, token: str
+) -> None:
+    response = client.get(
+        "/mlprep/v1/events", params={"streams": "events,gossip"}, headers=bearer(token)
+    )
+    body = assert_problem(response, 400)
+    assert "events, errors" in body["errors"]["streams"][0]
+
+
+def test_a_stop_with_clients_connected_ends_their_streams_and_exits_cleanly(
+    server: ServerProcess, token: str
+) -> None:
+    with (
+        websocket(server, "/NimbusLite/instinctevents", query_token=token) as events,
+        websocket(server, "/NimbusLite/instincterrors", token=token) as errors,
+        event_stream(server, access_token=token) as sse,
+    ):
+        assert server.stop() == 0, server.log()
+
+        for connection in (events, errors):
+            with pytest.raises(ConnectionClosed) as closed:
+                connection.recv(timeout=RECEIVE_SECONDS)
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.code == 1001  # going away: the server is stopping
+        with pytest.raises(EOFError):
+            sse.next()
+        assert sse.comments == ["stream ended: server stopping"]
+
+    log = server.log()
+    assert "timeout graceful shutdown exceeded" not in log  # the streams ended by themselves
+    assert token not in log  # uvicorn logs a WebSocket's query; the token is redacted
+    assert "access_token=[redacted]" in log

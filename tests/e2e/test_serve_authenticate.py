@@ -1,0 +1,110 @@
+"""A real `mlprep serve`: first start, the Authenticate operations over HTTP under both prefixes,
+the private files in the data directory, restarts, and a graceful stop on SIGTERM."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import ServerFactory
+from tests.e2e.server import ServerProcess
+from tests.problems import assert_problem
+from tests.sessions import ADMIN_PASSWORD, VENDOR_PREFIXES, bearer, log_in
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize("prefix", VENDOR_PREFIXES)
+def test_every_authenticate_operation_over_http(server: ServerProcess, prefix: str) -> None:
+    with server.client() as http:
+        login = http.post(
+            f"{prefix}/authenticate", json={"userName": "admin", "password": ADMIN_PASSWORD}
+        )
+        assert login.status_code == 200
+        assert login.headers["x-instrument-simulated"] == "true"
+        headers = bearer(login.json()["token"])
+
+        check = http.get(f"{prefix}/authenticate/check-authentication", headers=headers)
+        assert (check.status_code, check.content) == (200, b"")
+
+        renewed = http.post(f"{prefix}/authenticate/renew-token", headers=headers)
+        assert renewed.status_code == 200
+        assert renewed.json()["token"] != login.json()["token"]
+
+        logout = http.delete(f"{prefix}/authenticate", headers=headers)
+        assert (logout.status_code, logout.content) == (200, b"")
+
+        after = http.get(f"{prefix}/authenticate/check-authentication", headers=headers)
+        assert_problem(after, 401)
+        renewed_headers = bearer(renewed.json()["token"])
+        still = http.get(f"{prefix}/authenticate/check-authentication", headers=renewed_headers)
+        assert still.status_code == 200
+
+
+@pytest.mark.parametrize("prefix", VENDOR_PREFIXES)
+def test_failures_over_http_are_problems(server: ServerProcess, prefix: str) -> None:
+    with server.client() as http:
+        wrong = {"userName": "admin", "password": "wrong password"}
+        assert_problem(http.post(f"{prefix}/authenticate", json=wrong), 401)
+        assert_problem(http.post(f"{prefix}/authenticate/renew-token"), 401)
+        assert_problem(http.delete(f"{prefix}/authenticate"), 401)
+        assert_problem(http.post(f"{prefix}/authenticate", content=b"{"), 415)
+        too_big = b" " * (1024 * 1024 + 1)
+        headers = {"Content-Type": "application/json"}
+        assert_problem(http.post(f"{prefix}/authenticate", content=too_big, headers=headers), 413)
+
+
+def test_the_signing_secret_is_private_to_the_servers_user(server: ServerProcess) -> None:
+    secret = server.data_dir / "signing-secret"
+
+    assert mode(secret) == 0o600
+    assert len(bytes.fromhex(secret.read_text().strip())) == 32
+
+
+def test_with_a_configured_password_no_password_file_is_written(server: ServerProcess) -> None:
+    assert not (server.data_dir / "initial-admin-password").exists()
+    assert ADMIN_PASSWORD not in server.log()
+
+
+def test_a_first_start_without_a_password_makes_one_and_keeps_it_private(
+    server_factory: ServerFactory,
+) -> None:
+    server = server_factory(admin_password=None).start()
+
+    password_file = server.data_dir / "initial-admin-password"
+    password = password_file.read_text().strip()
+    assert mode(password_file) == 0o600
+    assert password in server.log()
+    with server.client() as http:
+        assert log_in(http, "admin", password)
+    assert server.stop() == 0
+
+
+def test_a_second_start_keeps_the_admin_password_and_the_tokens(
+    server_factory: ServerFactory,
+) -> None:
+    server = server_factory(admin_password=None).start()
+    password = (server.data_dir / "initial-admin-password").read_text().strip()
+    with server.client() as http:
+        token = log_in(http, "admin", password)
+    assert server.stop() == 0
+    first_log = server.log()
+
+    server.start()
+
+    assert (server.data_dir / "initial-admin-password").read_text().strip() == password
+    assert server.log().count(password) == first_log.count(password)
+    with server.client() as http:
+        assert log_in(http, "admin", password)
+        check = http.get("/api/v1/authenticate/check-authentication", headers=bearer(token))
+        assert check.status_code == 200
+    assert server.stop() == 0
+
+
+def test_sigterm_stops_the_server_cleanly(server: ServerProcess) -> None:
+    assert server.stop() == 0
+    assert not server.running
