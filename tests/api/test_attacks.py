@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from tests.problems import assert_problem, without_trace
 from tests.sessions import ADMIN_PASSWORD, bearer, log_in
 
 OPERATOR_PASSWORD = "operator password"
-# How to spoil a request: returns the Authorization header (or None) to send instead.
+# How to spoil a request: makes the headers (with a bad Authorization, or none) to send.
 Spoiler = Callable[[ApiClient, Services, FakeClock, str], dict[str, str]]
 
 
@@ -54,7 +55,9 @@ def logged_out(client: ApiClient, _s: Services, _c: FakeClock, prefix: str) -> d
     return headers
 
 
-def removed_user(client: ApiClient, services: Services, _c: FakeClock, prefix: str) -> dict:
+def removed_user(
+    client: ApiClient, services: Services, _c: FakeClock, prefix: str
+) -> dict[str, str]:
     services.users.add("olivia", OPERATOR_PASSWORD, Role.OPERATOR, actor="admin")
     headers = bearer(log_in(client, "olivia", OPERATOR_PASSWORD, prefix))
     services.users.remove("olivia", actor="admin")
@@ -121,7 +124,7 @@ def test_a_user_without_the_permission_gets_403(client: ApiClient, services: Ser
     assert client.get("/api/v1/authenticate/check-authentication", headers=headers).is_success
 
 
-def fail_login(client: ApiClient, prefix: str, user_name: str = "admin") -> dict:
+def fail_login(client: ApiClient, prefix: str, user_name: str = "admin") -> dict[str, object]:
     response = client.post(
         f"{prefix}/authenticate", json={"userName": user_name, "password": "wrong password"}
     )
@@ -158,7 +161,7 @@ def test_failed_logins_from_one_address_lock_that_address_only(client: ApiClient
 
 
 def test_an_unknown_user_and_a_wrong_password_get_the_same_answer(client: ApiClient) -> None:
-    def failure(user_name: str, address: str) -> tuple[dict, dict]:
+    def failure(user_name: str, address: str) -> tuple[dict[str, Any], dict[str, str | None]]:
         response = client.from_address(address).post(
             "/api/v1/authenticate", json={"userName": user_name, "password": "wrong password"}
         )

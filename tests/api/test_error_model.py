@@ -55,6 +55,13 @@ def test_a_body_that_is_not_an_object_is_a_400(client: ApiClient, document: str)
     assert body["errors"]
 
 
+def test_a_request_without_any_body_is_a_400(client: ApiClient, prefix: str) -> None:
+    response = client.post(f"{prefix}/authenticate")
+
+    body = assert_problem(response, 400)
+    assert body["errors"] == {"$": ["This field is required."]}
+
+
 @pytest.mark.parametrize("media_type", ["text/plain", "application/xml", "text/html", None])
 def test_a_body_not_sent_as_json_is_a_415(client: ApiClient, prefix: str, media_type: str) -> None:
     response = post_login(client, prefix, '{"userName": "admin"}', media_type)

@@ -81,35 +81,22 @@ def test_add_asks_for_the_password_twice_when_none_is_given(data_dir: Path) -> N
     assert result.stdout.endswith("Added bob (Operator).\n")
 
 
-@pytest.mark.parametrize(
-    ("args", "code", "message"),
-    [
-        (
-            ["add", "bob", "--password", "short"],
-            1,
-            "error: A password needs at least 8 characters.",
-        ),
-        (
-            ["add", "BOB", "--password", "long enough"],
-            1,
-            "error: A user named 'BOB' already exists.",
-        ),
-        (["add", "carl", "--role", "Janitor", "--password", "long enough"], 2, "Invalid value"),
-        (
-            ["passwd", "ghost", "--password", "long enough"],
-            1,
-            "error: There is no user named 'ghost'.",
-        ),
-        (["remove", "ghost"], 1, "error: There is no user named 'ghost'."),
-        (["frobnicate"], 2, "No such command 'frobnicate'"),
-    ],
-)
-def test_mistakes_fail_with_a_message_and_an_exit_code(
-    data_dir: Path, args: list[str], code: int, message: str
-) -> None:
-    mlprep(data_dir, "add", "bob", "--password", "bobs password")
+MISTAKES = {
+    "add bob --password short": (1, "error: A password needs at least 8 characters."),
+    "add BOB --password long-enough": (1, "error: A user named 'BOB' already exists."),
+    "add carl --role Janitor --password long-enough": (2, "Invalid value"),
+    "passwd ghost --password long-enough": (1, "error: There is no user named 'ghost'."),
+    "remove ghost": (1, "error: There is no user named 'ghost'."),
+    "frobnicate": (2, "No such command 'frobnicate'"),
+}
 
-    fails(mlprep(data_dir, *args), code, message)
+
+@pytest.mark.parametrize("command", list(MISTAKES))
+def test_mistakes_fail_with_a_message_and_an_exit_code(data_dir: Path, command: str) -> None:
+    mlprep(data_dir, "add", "bob", "--password", "bobs password")
+    code, message = MISTAKES[command]
+
+    fails(mlprep(data_dir, *command.split()), code, message)
 
 
 def test_the_last_administrator_cannot_be_removed(data_dir: Path) -> None:

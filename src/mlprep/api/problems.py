@@ -192,8 +192,29 @@ async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Render every failure as problem+json."""
+    """Render every failure as problem+json (and keep FastAPI's 422 out of the OpenAPI document)."""
+    _document_no_422(app)
     app.add_exception_handler(MlprepError, _mlprep_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
+
+
+def _document_no_422(app: FastAPI) -> None:
+    # FastAPI documents a 422 for every operation that validates input; ours answer 400 instead
+    # (each route declares it), so the 422 and its schemas would only mislead clients.
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            for operations in document.get("paths", {}).values():
+                for operation in operations.values():
+                    operation.get("responses", {}).pop("422", None)
+            schemas = document.get("components", {}).get("schemas", {})
+            for name in ("HTTPValidationError", "ValidationError"):
+                schemas.pop(name, None)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -457,7 +457,13 @@ class RunEngine:
 
     def _finish(self, active: _ActiveRun, outcome: RunState) -> None:
         open_view = active.open_view_id
-        self._runs.finish(active.record.id, outcome, self._clock.now(), "mlprep: run ended")
+        # An error left waiting when the operator aborted the run was answered by that abort.
+        unanswered = (
+            (PENDING, RECOVERY_OF[ViewResult.ABORT]) if outcome is RunState.ABORTED else None
+        )
+        self._runs.finish(
+            active.record.id, outcome, self._clock.now(), "mlprep: run ended", unanswered
+        )
         self._active = None
         if open_view:
             self._publish(

@@ -209,10 +209,30 @@ class RunStore:
                 values["inputs"] = inputs
             connection.execute(update(runs).where(runs.c.id == run_id).values(values))
 
-    def finish(self, run_id: str, state: RunState, now: datetime, closed_by: str) -> None:
-        """End a run; a Completed run stamps its procedure's last execution, in one transaction."""
+    def finish(
+        self,
+        run_id: str,
+        state: RunState,
+        now: datetime,
+        closed_by: str,
+        unanswered_errors: tuple[str, str] | None = None,
+    ) -> None:
+        """End a run; a Completed run stamps its procedure's last execution, in one transaction.
+
+        With `unanswered_errors` = (pending, recovery), errors still pending get that recovery.
+        """
         with self._engine.begin() as connection:
             self._close_open_views(connection, [run_id], now, closed_by)
+            if unanswered_errors is not None:
+                pending, recovery = unanswered_errors
+                connection.execute(
+                    update(maintenance_errors)
+                    .where(
+                        maintenance_errors.c.run_id == run_id,
+                        maintenance_errors.c.recovery == pending,
+                    )
+                    .values(recovery=recovery, resolved_at=now)
+                )
             connection.execute(
                 update(runs).where(runs.c.id == run_id).values(state=state.value, ended_at=now)
             )

@@ -90,6 +90,18 @@ def test_retry_and_abort_are_recorded_in_order(
     assert [e["message"] for e in errors(client, admin_headers, prefix)] == ["Retry", "Abort"]
 
 
+def test_aborting_while_an_error_waits_answers_it_with_abort(
+    client: ApiClient, admin_headers: dict[str, str], prefix: str, services: Services
+) -> None:
+    view = reach_the_error_view(client, admin_headers, prefix, services)
+
+    assert client.post(f"{prefix}/maintenance/abort", headers=admin_headers).status_code == 200
+
+    assert run_to_the_end(client, admin_headers, prefix, str(view["runId"]))["state"] == "Aborted"
+    [error] = errors(client, admin_headers, prefix)
+    assert (error["message"], error["response"]) == ("Abort", FAULT)
+
+
 def test_a_new_run_starts_with_no_errors(
     client: ApiClient, admin_headers: dict[str, str], prefix: str, services: Services
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import httpx
 import pytest
 
 from mlprep.services import Services
@@ -33,7 +34,7 @@ def put_setting(
     prefix: str,
     body: object,
     media_type: str = "application/json",
-) -> object:
+) -> httpx.Response:
     return client.put(
         f"{prefix}/maintenance/uv-routine-settings",
         content=json.dumps(body),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,9 @@ JSON_MEDIA_TYPES = [
 ]
 
 
-def first_view(client: ApiClient, headers: dict[str, str], prefix: str, key: str = "daily") -> dict:
+def first_view(
+    client: ApiClient, headers: dict[str, str], prefix: str, key: str = "daily"
+) -> dict[str, Any]:
     start(client, headers, prefix, key)
     return wait_for_view(client, headers)
 

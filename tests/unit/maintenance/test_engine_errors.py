@@ -18,7 +18,6 @@ from tests.unit.maintenance.event_recorder import EventRecorder
 pytestmark = pytest.mark.anyio
 
 PROCEDURE_ID = {p.key: p.id for p in load_catalogue().procedures}
-
 DAILY = PROCEDURE_ID["daily"]
 OK, YES, ABORT = ViewResult.OK, ViewResult.YES, ViewResult.ABORT
 FRONT_TIP_FAULTS = next(
@@ -140,3 +139,18 @@ async def test_abort_right_after_choosing_retry_does_not_retry(
     assert services.instrument.operations_performed == performed
     states = [e.data["state"] for e in events.seen if e.code is EventCode.MAINTENANCE_STATUS]
     assert states[states.index("Aborting") :] == ["Aborting", "Aborted"]
+
+
+async def test_aborting_the_run_answers_its_pending_error_with_abort(
+    services: Services, runs: RunEngine, events: EventRecorder
+) -> None:
+    run_id = await reach_the_front_tip_fault(services, runs, events)
+    await events.view()
+
+    await runs.abort(actor="tester")
+
+    assert await events.outcome() == "Aborted"
+    [error] = services.history.errors()
+    assert error.message == "Abort"
+    assert error.resolved_at is not None
+    assert services.history.get(run_id).open_view is None

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 from mlprep.store.database import create_database_engine, database_kind, ping
 from tests.postgres import PostgresCluster
 
-FULL = 2
+SYNCHRONOUS_FULL = 2  # how `PRAGMA synchronous` reports FULL
 
 
 @pytest.fixture
@@ -28,14 +28,14 @@ def test_sqlite_runs_in_wal_mode_with_full_sync_and_foreign_keys(sqlite_engine: 
             for name in ("journal_mode", "synchronous", "foreign_keys")
         }
 
-    assert pragma == {"journal_mode": "wal", "synchronous": FULL, "foreign_keys": 1}
+    assert pragma == {"journal_mode": "wal", "synchronous": SYNCHRONOUS_FULL, "foreign_keys": 1}
 
 
 def test_every_new_sqlite_connection_is_configured(sqlite_engine: Engine) -> None:
     with sqlite_engine.connect() as first, sqlite_engine.connect() as second:
         modes = [c.execute(text("PRAGMA synchronous")).scalar_one() for c in (first, second)]
 
-    assert modes == [FULL, FULL]
+    assert modes == [SYNCHRONOUS_FULL, SYNCHRONOUS_FULL]
 
 
 def test_the_sqlite_file_is_created_with_its_directory(

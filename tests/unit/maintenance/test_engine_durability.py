@@ -1,0 +1,93 @@
+"""Durability: each change is stored before it is announced, and a crash leaves no run hanging."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlprep.clock import FakeClock
+from mlprep.contract.maintenance import ViewResult
+from mlprep.contract.runs import RunState
+from mlprep.events.bus import Event, EventCode
+from mlprep.maintenance.catalogue import load_catalogue
+from mlprep.maintenance.engine import RunEngine
+from mlprep.services import Services, open_services
+from mlprep.settings import Settings
+from tests.unit.maintenance.event_recorder import EventRecorder
+
+pytestmark = pytest.mark.anyio
+
+PROCEDURE_ID = {p.key: p.id for p in load_catalogue().procedures}
+DAILY = PROCEDURE_ID["daily"]
+WEEKLY = PROCEDURE_ID["weekly"]
+OK, YES = ViewResult.OK, ViewResult.YES
+
+
+async def test_recover_marks_a_run_left_unfinished_interrupted_and_closes_its_view(
+    settings: Settings, clock: FakeClock, services: Services, runs: RunEngine, events: EventRecorder
+) -> None:
+    started = await runs.start(DAILY, actor="tester")
+    await events.view()
+
+    restarted = open_services(settings, clock=clock, ids=services.ids)
+    try:
+        assert restarted.engine_runs.recover() == [started.run_id]
+        run = restarted.history.get(started.run_id)
+        assert run.state is RunState.INTERRUPTED
+        assert run.ended_at is not None
+        assert run.open_view is None
+        assert [view.closed_at is not None for view in run.views] == [True]
+        assert restarted.engine_runs.recover() == []
+    finally:
+        restarted.close()
+
+
+async def test_every_announcement_can_be_read_back_from_the_store_when_it_is_made(
+    services: Services, runs: RunEngine, events: EventRecorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mismatches: list[str] = []
+    checked: list[EventCode] = []
+    publish = services.bus.publish
+
+    def stored_as_announced(event: Event) -> bool:
+        data = event.data
+        if event.code is EventCode.MAINTENANCE_DATA:
+            current = services.history.current()
+            view = current.open_view if current else None
+            return view is not None and view.view_id == data["viewId"]
+        if event.code is EventCode.MAINTENANCE_STATUS:
+            return services.history.get(data["runId"]).state.value == str(data["state"])
+        if event.code is EventCode.FINISHED:
+            return services.history.get(data["runId"]).state.value == str(data["outcome"])
+        if event.code is EventCode.VIEW_CLOSED:
+            views = services.history.get(data["runId"]).views
+            return all(v.closed_at is not None for v in views if v.view_id == data["viewId"])
+        if event.code is EventCode.COUNTERS:
+            moved = {c.name.value: c.tip_pick_up_counter for c in services.counters.all()}
+            return moved[data["channel"]] == 1
+        return True
+
+    def publish_after_checking(event: Event) -> None:
+        # Checked here, while the engine publishes; asserting here would fail the run instead.
+        if not stored_as_announced(event):
+            mismatches.append(f"{event.code.value}: {event.data}")
+        checked.append(event.code)
+        publish(event)
+
+    monkeypatch.setattr(services.bus, "publish", publish_after_checking)
+    await runs.start(DAILY, actor="tester")
+    for result in (OK, OK, YES):
+        await events.answer(runs, result)
+    assert await events.outcome() == "Completed"
+    await runs.start(WEEKLY, actor="tester")
+    await events.view()
+    await runs.abort(actor="tester")
+    assert await events.outcome() == "Aborted"
+
+    assert mismatches == []
+    assert set(checked) >= {
+        EventCode.MAINTENANCE_STATUS,
+        EventCode.MAINTENANCE_DATA,
+        EventCode.VIEW_CLOSED,
+        EventCode.COUNTERS,
+        EventCode.FINISHED,
+    }
