@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection
 from starlette.routing import Match
 
+from mlprep.api.responses import problem_schema
 from mlprep.errors import (
     AuthenticationError,
     ConflictError,
@@ -214,6 +215,9 @@ def _document_no_422(app: FastAPI) -> None:
             schemas = document.get("components", {}).get("schemas", {})
             for name in ("HTTPValidationError", "ValidationError"):
                 schemas.pop(name, None)
+            document.setdefault("components", {}).setdefault("schemas", {})["ProblemDetails"] = (
+                problem_schema()
+            )
             app.openapi_schema = document
         return app.openapi_schema
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from mlprep.contract.problem import ProblemDetails
 
+PROBLEM_SCHEMA_REF = {"$ref": "#/components/schemas/ProblemDetails"}
+
 _DESCRIPTIONS = {
     400: "The request is malformed or a value is not allowed",
     401: "No token, or the token is malformed, expired, revoked or wrongly signed",
@@ -23,8 +25,12 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         status: {
             "description": _DESCRIPTIONS[status],
-            "model": ProblemDetails,
-            "content": {"application/problem+json": {}},
+            "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA_REF}},
         }
         for status in statuses
     }
+
+
+def problem_schema() -> dict[str, Any]:
+    """The ProblemDetails schema, for the OpenAPI document's components."""
+    return ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")

@@ -28,6 +28,7 @@ def login(body: LoginRequest, services: ServicesDep, client: ClientAddress) -> A
 @router.delete(
     "",
     operation_id="logout",
+    response_class=Response,
     summary="Log out; the token used is revoked",
     responses=problem_responses(401),
 )
@@ -50,6 +51,7 @@ def renew_token(principal: CurrentPrincipal, services: ServicesDep) -> Authentic
 @router.get(
     "/check-authentication",
     operation_id="checkAuthentication",
+    response_class=Response,
     summary="Succeeds while the token is valid",
     responses=problem_responses(401),
 )

@@ -34,6 +34,7 @@ IMAGE_CACHE = "public, max-age=86400"
 @router.post(
     "/initialize",
     operation_id="initializeMaintenance",
+    response_class=Response,
     summary="Creates initial maintenance values for a fresh install and updates.",
     responses=problem_responses(401, 403, 409),
 )
@@ -78,6 +79,7 @@ def get_channel_counters(_: Viewer, services: ServicesDep) -> list[ChannelCounte
 @router.post(
     "/reset-channel-counters/{channel}",
     operation_id="resetChannelCounters",
+    response_class=Response,
     summary="Resets the four counters of one channel to zero",
     responses=problem_responses(401, 403, 404),
 )
@@ -115,6 +117,7 @@ def get_uv_settings(_: Viewer, services: ServicesDep) -> UvRoutineSettings:
 @router.put(
     "/uv-routine-settings",
     operation_id="setUvRoutineSettings",
+    response_class=Response,
     summary="Updates the UV routine settings",
     dependencies=[Depends(accepts_json_body)],
     responses=problem_responses(400, 401, 403, 415),
@@ -130,6 +133,7 @@ def set_uv_settings(
 @router.post(
     "/abort",
     operation_id="abortMaintenance",
+    response_class=Response,
     summary="Aborts the maintenance procedure that is running",
     responses=problem_responses(401, 403, 409),
 )
@@ -141,6 +145,7 @@ async def abort(principal: Executor, services: ServicesDep) -> Response:
 @router.post(
     "/close-view",
     operation_id="closeView",
+    response_class=Response,
     summary="Answers the view (operator dialog) that a running procedure shows",
     dependencies=[Depends(accepts_json_body)],
     responses=problem_responses(400, 401, 403, 404, 415),
