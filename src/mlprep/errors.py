@@ -38,6 +38,10 @@ class AuthenticationError(MlprepError):
     title = "Unauthorized"
 
 
+class MissingCredentialsError(AuthenticationError):
+    """No credentials were presented (the challenge then names no error, per RFC 6750)."""
+
+
 class PermissionDeniedError(MlprepError):
     """The authenticated user lacks the permission the operation needs."""
 

@@ -150,6 +150,7 @@ def test_bad_input_is_never_a_422_and_never_shows_internals(
 ) -> None:
     response = post_login(client, "/api/v1", body.encode("utf-8", "surrogateescape"), media_type)
 
-    assert response.status_code in (400, 415)
+    # Empty credentials are well-formed, just wrong: 401 like any other wrong password.
+    assert response.status_code in (400, 401, 415)
     assert response.headers["content-type"] == "application/problem+json"
     assert not any(marker in response.text for marker in TRACEBACK_MARKERS)

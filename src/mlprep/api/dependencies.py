@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from mlprep.auth.permissions import Permission
 from mlprep.auth.principal import Principal
-from mlprep.errors import AuthenticationError
+from mlprep.errors import MissingCredentialsError
 from mlprep.services import Services
 
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/authenticate")
@@ -39,7 +39,7 @@ def authenticated(
 ) -> Principal:
     """The caller behind the bearer token. Raises AuthenticationError without a valid one."""
     if credentials is None:
-        raise AuthenticationError(
+        raise MissingCredentialsError(
             "This operation needs a bearer token: send 'Authorization: Bearer <token>' with a "
             "token from POST /api/v1/authenticate."
         )

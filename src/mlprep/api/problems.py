@@ -17,6 +17,7 @@ from mlprep.errors import (
     AuthenticationError,
     ConflictError,
     InvalidRequestError,
+    MissingCredentialsError,
     MlprepError,
     NotFoundError,
     PermissionDeniedError,
@@ -115,7 +116,7 @@ async def _mlprep_error(request: Request, error: Exception) -> JSONResponse:
     errors = None
     if isinstance(error, TooManyAttemptsError):
         headers["Retry-After"] = str(error.retry_after)
-    if isinstance(error, AuthenticationError):
+    if isinstance(error, AuthenticationError) and not isinstance(error, MissingCredentialsError):
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
     if isinstance(error, InvalidRequestError):
         errors = error.errors or {"$": [error.detail]}

@@ -10,8 +10,9 @@ from mlprep.contract.base import WireModel
 class LoginRequest(WireModel):
     """`POST /authenticate` body."""
 
-    user_name: str = Field(min_length=1, max_length=200)
-    password: str = Field(min_length=1, max_length=1000)
+    # No minimum length: an empty name or password is simply wrong credentials (401).
+    user_name: str = Field(max_length=200)
+    password: str = Field(max_length=1000)
 
 
 class AuthenticateResponse(WireModel):

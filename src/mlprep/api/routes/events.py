@@ -24,7 +24,12 @@ from mlprep.api.problems import problem_response, status_of
 from mlprep.api.responses import problem_responses
 from mlprep.auth.permissions import Permission
 from mlprep.auth.principal import Principal
-from mlprep.errors import AuthenticationError, InvalidRequestError, PermissionDeniedError
+from mlprep.errors import (
+    AuthenticationError,
+    InvalidRequestError,
+    MissingCredentialsError,
+    PermissionDeniedError,
+)
 from mlprep.events.bus import Event, EventBus, Stream, Subscription
 from mlprep.services import Services
 
@@ -65,7 +70,7 @@ def authorize_subscriber(services: Services, token: str | None) -> Principal:
         PermissionDeniedError: the user lacks ViewMaintenance.
     """
     if token is None:
-        raise AuthenticationError(NO_TOKEN)
+        raise MissingCredentialsError(NO_TOKEN)
     principal = services.authenticator.authenticate(token)
     services.authenticator.require(principal, Permission.VIEW_MAINTENANCE)
     return principal
