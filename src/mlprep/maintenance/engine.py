@@ -424,10 +424,13 @@ class RunEngine:
         if active.abort_requested:
             raise _AbortRun
         try:
-            return await active.answer
+            answer = await active.answer
         finally:
-            active.open_view_id = None
             active.answer = None
+        # Answered: the view is closed. If the run ends instead (abort), `open_view_id` stays so
+        # that finishing the run announces the view's closing.
+        active.open_view_id = None
+        return answer
 
     def _view_record(
         self,

@@ -107,11 +107,21 @@ async def test_abort_while_a_view_waits_ends_the_run_and_closes_the_view(
     services: Services, runs: RunEngine, events: EventRecorder
 ) -> None:
     started = await runs.start(DAILY, actor="tester")
-    await events.view()
+    view = await events.view()
 
     await runs.abort(actor="tester")
 
     assert await events.outcome() == "Aborted"
+    closings = [e.data for e in events.seen if e.code is EventCode.VIEW_CLOSED]
+    assert closings == [
+        {
+            "viewId": view["viewId"],
+            "runId": started.run_id,
+            "result": None,
+            "input": None,
+            "closedBy": "mlprep",
+        }
+    ]
     run = services.history.get(started.run_id)
     assert run.state is RunState.ABORTED
     assert run.open_view is None
