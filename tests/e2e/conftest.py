@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.instrument_session import Operator
 from tests.e2e.server import ServerProcess
-from tests.sessions import ADMIN_PASSWORD
+from tests.sessions import ADMIN_PASSWORD, log_in
 
 ServerFactory = Callable[..., ServerProcess]
 
@@ -42,3 +43,31 @@ def server(server_factory: ServerFactory) -> Iterator[ServerProcess]:
     yield server
     if server.running:
         assert server.stop() == 0, server.log()
+
+
+@pytest.fixture(scope="module")
+def module_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One `--speed 0` server (simulated actions finish at once) shared by a module's tests, which
+    leave it idle; it must shut down cleanly at the end."""
+    data_dir = tmp_path_factory.mktemp("module-server") / "data"
+    server = ServerProcess(data_dir, admin_password=ADMIN_PASSWORD, args=["--speed", "0"])
+    server.start()
+    yield server
+    if server.running:
+        assert server.stop() == 0, server.log()
+
+
+@pytest.fixture(scope="module")
+def module_operator(module_server: ServerProcess) -> Iterator[Operator]:
+    """`admin`, logged in to the module's server."""
+    with module_server.client() as client:
+        yield Operator(module_server, client, log_in(client, "admin", ADMIN_PASSWORD))
+
+
+@pytest.fixture
+def operator(module_operator: Operator) -> Iterator[Operator]:
+    """`admin` on the module's server, which is idle with the simulator at its defaults before
+    and after the test."""
+    module_operator.settle()
+    yield module_operator
+    module_operator.settle()

@@ -7,21 +7,25 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
-from websockets.sync.client import ClientConnection, connect
 
 from tests.e2e.conftest import ServerFactory
+from tests.e2e.instrument_session import (
+    RECEIVE_SECONDS,
+    Message,
+    answer_views_until_finished,
+    of_code,
+    procedure_id,
+    receive,
+    receive_until,
+    websocket,
+)
 from tests.e2e.server import ServerProcess
 from tests.problems import assert_problem
 from tests.sessions import ADMIN_PASSWORD, bearer, log_in
-
-# A bound against hanging on a message that never comes, not a timing check.
-RECEIVE_SECONDS = 10.0
-Message = dict[str, Any]
 
 
 @pytest.fixture
@@ -42,29 +46,6 @@ def client(server: ServerProcess) -> Iterator[httpx.Client]:
 @pytest.fixture
 def token(client: httpx.Client) -> str:
     return log_in(client, "admin", ADMIN_PASSWORD)
-
-
-def websocket_url(server: ServerProcess, path: str) -> str:
-    return server.base_url.replace("http://", "ws://", 1) + path
-
-
-@contextmanager
-def websocket(
-    server: ServerProcess, path: str, *, token: str | None = None, query_token: str | None = None
-) -> Iterator[ClientConnection]:
-    """A WebSocket on `path`, with the token in the header or the query (or none)."""
-    url = websocket_url(server, path)
-    if query_token is not None:
-        url += f"?access_token={query_token}"
-    headers = bearer(token) if token is not None else None
-    with connect(url, additional_headers=headers, open_timeout=RECEIVE_SECONDS) as connection:
-        yield connection
-
-
-def receive(connection: ClientConnection) -> Message:
-    """The next text frame, as JSON."""
-    message: Message = json.loads(connection.recv(timeout=RECEIVE_SECONDS))
-    return message
 
 
 class EventStream:
@@ -106,45 +87,6 @@ def event_stream(
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         yield EventStream(response)
-
-
-def procedure_id(client: httpx.Client, token: str, name: str) -> str:
-    procedures = client.get("/api/v1/maintenance", headers=bearer(token)).json()
-    return str(next(p["id"] for p in procedures if p["name"] == name))
-
-
-def receive_until(connection: ClientConnection, code: str) -> list[Message]:
-    """Every message up to and including the next one with `code`."""
-    messages = [receive(connection)]
-    while messages[-1]["code"] != code:
-        messages.append(receive(connection))
-    return messages
-
-
-def answer_views_until_finished(
-    events: ClientConnection, client: httpx.Client, token: str
-) -> list[Message]:
-    """Every message until the run's `finished`, answering each view as it opens: Yes where the
-    view offers it (a question; retry an error), else Ok."""
-    messages = []
-    while True:
-        message = receive(events)
-        messages.append(message)
-        if message["code"] == "maintenancedata":
-            view = message["data"]
-            answer = "Yes" if "Yes" in view["results"] else "Ok"
-            response = client.post(
-                "/api/v1/maintenance/close-view",
-                json={"viewId": view["viewId"], "viewResult": answer},
-                headers=bearer(token),
-            )
-            assert response.status_code == 200, response.text
-        if message["code"] == "finished":
-            return messages
-
-
-def of_code(messages: list[Message], code: str) -> list[Message]:
-    return [message for message in messages if message["code"] == code]
 
 
 def test_a_daily_maintenance_run_told_over_websocket_and_server_sent_events(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -16,7 +16,11 @@ from mlprep.services import Services
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/authenticate")
 
 
-def get_services(request: Request) -> Services:
+# Dependencies and handlers whose work is brief (including a database read or write of well under
+# a millisecond) are `async def`: FastAPI then calls them on the event loop instead of hopping to
+# a worker thread for each, and the hops cost more than the work (bench/results.md measures it).
+# Only CPU-bound work (the argon2 password check at login) stays in the thread pool.
+async def get_services(request: Request) -> Services:
     """The services built in the application's lifespan."""
     services: Services = request.app.state.services
     return services
@@ -25,7 +29,7 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def client_address(request: Request) -> str | None:
+async def client_address(request: Request) -> str | None:
     """The caller's address, as the lockout policy and the audit trail record it."""
     return request.client.host if request.client else None
 
@@ -33,7 +37,7 @@ def client_address(request: Request) -> str | None:
 ClientAddress = Annotated[str | None, Depends(client_address)]
 
 
-def authenticated(
+async def authenticated(
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
@@ -49,10 +53,12 @@ def authenticated(
 CurrentPrincipal = Annotated[Principal, Depends(authenticated)]
 
 
-def requires(permission: Permission) -> Callable[[Principal, Services], Principal]:
+def requires(
+    permission: Permission,
+) -> Callable[[Principal, Services], Coroutine[Any, Any, Principal]]:
     """A dependency that admits only callers holding `permission`."""
 
-    def check(principal: CurrentPrincipal, services: ServicesDep) -> Principal:
+    async def check(principal: CurrentPrincipal, services: ServicesDep) -> Principal:
         services.authenticator.require(principal, permission)
         return principal
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from mlprep.audit import AuditTrail
 from mlprep.clock import Clock
-from mlprep.contract.maintenance import MaintenanceProcedure, MaintenanceProcedureDetails
+from mlprep.contract.maintenance import (
+    MaintenanceProcedure,
+    MaintenanceProcedureDetails,
+    UvInterval,
+)
 from mlprep.contract.time import in_zone
 from mlprep.errors import NotFoundError
 from mlprep.maintenance.catalogue import Catalogue
@@ -59,8 +63,9 @@ class Procedures:
     def all(self) -> list[MaintenanceProcedure]:
         """Every active procedure with its status."""
         items = []
+        uv_interval = self._uv.uv_interval()
         for record in self._store.active():
-            plan = self._schedule(record)
+            plan = self._schedule(record, uv_interval)
             if plan is None:
                 continue
             zone = self._engine.zone
@@ -79,7 +84,7 @@ class Procedures:
     def get(self, procedure_id: str) -> MaintenanceProcedureDetails:
         """One procedure with its due date. Raises NotFoundError for an unknown id."""
         record = self._store.get(procedure_id)
-        plan = self._schedule(record) if record else None
+        plan = self._schedule(record, self._uv.uv_interval()) if record else None
         if record is None or plan is None:
             raise NotFoundError(f"There is no maintenance procedure with id '{procedure_id}'.")
         zone = self._engine.zone
@@ -92,7 +97,7 @@ class Procedures:
             last_execution_time=in_zone(plan.last_execution_time, zone),
         )
 
-    def _schedule(self, record: ProcedureRecord) -> Schedule | None:
+    def _schedule(self, record: ProcedureRecord, uv_interval: UvInterval) -> Schedule | None:
         definition = self._catalogue.by_id(record.id)
         if definition is None:
             return None

@@ -22,7 +22,7 @@ router = APIRouter(tags=["mlprep"])
     dependencies=[Depends(requires(Permission.VIEW_AUDIT))],
     responses=problem_responses(400, 401, 403),
 )
-def audit(
+async def audit(
     services: ServicesDep,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,

@@ -21,6 +21,7 @@ router = APIRouter(prefix="/authenticate", tags=["Authenticate"])
     responses=problem_responses(400, 401, 415, 429),
     openapi_extra=json_request_body(LoginRequest),
 )
+# Sync on purpose: argon2 takes a CPU-bound ~100 ms, which must not block the event loop.
 def login(body: LoginRequest, services: ServicesDep, client: ClientAddress) -> AuthenticateResponse:
     return services.authenticator.login(body.user_name, body.password, client)
 
@@ -32,7 +33,9 @@ def login(body: LoginRequest, services: ServicesDep, client: ClientAddress) -> A
     summary="Log out; the token used is revoked",
     responses=problem_responses(401),
 )
-def logout(principal: CurrentPrincipal, services: ServicesDep, client: ClientAddress) -> Response:
+async def logout(
+    principal: CurrentPrincipal, services: ServicesDep, client: ClientAddress
+) -> Response:
     services.authenticator.logout(principal, client)
     return Response(status_code=200)
 
@@ -44,7 +47,7 @@ def logout(principal: CurrentPrincipal, services: ServicesDep, client: ClientAdd
     response_model=AuthenticateResponse,
     responses=problem_responses(401),
 )
-def renew_token(principal: CurrentPrincipal, services: ServicesDep) -> AuthenticateResponse:
+async def renew_token(principal: CurrentPrincipal, services: ServicesDep) -> AuthenticateResponse:
     return services.authenticator.renew(principal)
 
 
@@ -55,5 +58,5 @@ def renew_token(principal: CurrentPrincipal, services: ServicesDep) -> Authentic
     summary="Succeeds while the token is valid",
     responses=problem_responses(401),
 )
-def check_authentication(principal: CurrentPrincipal) -> Response:
+async def check_authentication(principal: CurrentPrincipal) -> Response:
     return Response(status_code=200)

@@ -13,7 +13,7 @@ router = APIRouter(tags=["mlprep"])
 
 
 @router.get("/health", operation_id="getHealth", summary="Server health", response_model=Health)
-def health(services: ServicesDep) -> Health:
+async def health(services: ServicesDep) -> Health:
     database_ok = ping(services.engine)
     return Health(
         status="Healthy" if database_ok else "Unhealthy",

@@ -38,7 +38,7 @@ IMAGE_CACHE = "public, max-age=86400"
     summary="Creates initial maintenance values for a fresh install and updates.",
     responses=problem_responses(401, 403, 409),
 )
-def initialize(principal: Configurator, services: ServicesDep) -> Response:
+async def initialize(principal: Configurator, services: ServicesDep) -> Response:
     services.procedures.initialize(principal.user_name)
     return Response(status_code=200)
 
@@ -50,7 +50,7 @@ def initialize(principal: Configurator, services: ServicesDep) -> Response:
     response_model=list[MaintenanceProcedure],
     responses=problem_responses(401, 403),
 )
-def get_procedures(_: Viewer, services: ServicesDep) -> list[MaintenanceProcedure]:
+async def get_procedures(_: Viewer, services: ServicesDep) -> list[MaintenanceProcedure]:
     return services.procedures.all()
 
 
@@ -61,7 +61,7 @@ def get_procedures(_: Viewer, services: ServicesDep) -> list[MaintenanceProcedur
     response_model=list[MaintenanceError],
     responses=problem_responses(401, 403),
 )
-def get_errors(_: Viewer, services: ServicesDep) -> list[MaintenanceError]:
+async def get_errors(_: Viewer, services: ServicesDep) -> list[MaintenanceError]:
     return services.history.errors()
 
 
@@ -72,7 +72,7 @@ def get_errors(_: Viewer, services: ServicesDep) -> list[MaintenanceError]:
     response_model=list[ChannelCounter],
     responses=problem_responses(401, 403),
 )
-def get_channel_counters(_: Viewer, services: ServicesDep) -> list[ChannelCounter]:
+async def get_channel_counters(_: Viewer, services: ServicesDep) -> list[ChannelCounter]:
     return services.counters.all()
 
 
@@ -83,7 +83,7 @@ def get_channel_counters(_: Viewer, services: ServicesDep) -> list[ChannelCounte
     summary="Resets the four counters of one channel to zero",
     responses=problem_responses(401, 403, 404),
 )
-def reset_channel_counters(
+async def reset_channel_counters(
     channel: Annotated[str, Path(description="Front or Rear (any case), or 1 or 2")],
     principal: Configurator,
     services: ServicesDep,
@@ -99,7 +99,7 @@ def reset_channel_counters(
     response_model=list[UvRoutineIntervalOption],
     responses=problem_responses(401, 403),
 )
-def get_uv_options(_: Viewer, services: ServicesDep) -> list[UvRoutineIntervalOption]:
+async def get_uv_options(_: Viewer, services: ServicesDep) -> list[UvRoutineIntervalOption]:
     return services.uv_routine.options()
 
 
@@ -110,7 +110,7 @@ def get_uv_options(_: Viewer, services: ServicesDep) -> list[UvRoutineIntervalOp
     response_model=UvRoutineSettings,
     responses=problem_responses(401, 403),
 )
-def get_uv_settings(_: Viewer, services: ServicesDep) -> UvRoutineSettings:
+async def get_uv_settings(_: Viewer, services: ServicesDep) -> UvRoutineSettings:
     return services.uv_routine.settings()
 
 
@@ -123,7 +123,7 @@ def get_uv_settings(_: Viewer, services: ServicesDep) -> UvRoutineSettings:
     responses=problem_responses(400, 401, 403, 415),
     openapi_extra=json_request_body(UvRoutineSettings),
 )
-def set_uv_settings(
+async def set_uv_settings(
     body: UvRoutineSettings, principal: Configurator, services: ServicesDep
 ) -> Response:
     services.uv_routine.change(body.interval, principal.user_name)
@@ -170,7 +170,7 @@ async def close_view(
         **problem_responses(404),
     },
 )
-def get_image(
+async def get_image(
     image_name: Annotated[str, Path(alias="imageName")], request: Request, services: ServicesDep
 ) -> Response:
     image = services.images.get(image_name)
@@ -187,7 +187,9 @@ def get_image(
     response_model=MaintenanceProcedureDetails,
     responses=problem_responses(401, 403, 404),
 )
-def get_procedure(id: ProcedureId, _: Viewer, services: ServicesDep) -> MaintenanceProcedureDetails:
+async def get_procedure(
+    id: ProcedureId, _: Viewer, services: ServicesDep
+) -> MaintenanceProcedureDetails:
     return services.procedures.get(id)
 
 

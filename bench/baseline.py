@@ -1,0 +1,103 @@
+"""The bare-ASGI baseline: answers fixed paths with fixed bytes, nothing else.
+
+`python -m bench.baseline --port N --responses FILE` serves, with uvicorn and the same settings
+`mlprep serve` uses, the responses recorded in FILE (JSON: `{"GET /path": {"status": 200,
+"headers": [[name, value], ...], "body": "<base64>"}}`), which the benchmark captured from mlprep
+first. No authentication, no database, no routing beyond a dictionary look-up: what is left is the
+cost of uvicorn and the ASGI call itself. Any other path gets an empty 404.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import signal
+import sys
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import uvicorn
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+HOST = "127.0.0.1"
+# As `mlprep serve` configures uvicorn (mlprep.cli.serve); not imported, so that the baseline's
+# memory is not charged with FastAPI and the whole application.
+GRACEFUL_SHUTDOWN_SECONDS = 5
+NOT_FOUND: tuple[int, list[tuple[bytes, bytes]], bytes] = (404, [(b"content-length", b"0")], b"")
+
+
+def load_responses(
+    path: Path,
+) -> dict[tuple[str, str], tuple[int, list[tuple[bytes, bytes]], bytes]]:
+    """The recorded responses in `path`, keyed by (method, path)."""
+    recorded = json.loads(path.read_text())
+    responses = {}
+    for key, response in recorded.items():
+        method, _, target = key.partition(" ")
+        headers = [
+            (name.encode("latin-1"), value.encode("latin-1")) for name, value in response["headers"]
+        ]
+        responses[(method, target)] = (
+            int(response["status"]),
+            headers,
+            base64.b64decode(response["body"]),
+        )
+    return responses
+
+
+def baseline_app(
+    responses: dict[tuple[str, str], tuple[int, list[tuple[bytes, bytes]], bytes]],
+) -> Asgi:
+    """A minimal ASGI application answering `responses`."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        status, headers, body = responses.get((scope["method"], scope["path"]), NOT_FOUND)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+def main() -> None:
+    """Serve the recorded responses on 127.0.0.1."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--responses", type=Path, required=True)
+    arguments = parser.parse_args()
+    # As `mlprep serve` does: uvicorn re-raises SIGTERM after its graceful shutdown, and this
+    # handler turns it into the exit status 0 of a clean stop.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    uvicorn.run(
+        baseline_app(load_responses(arguments.responses)),
+        host=HOST,
+        port=arguments.port,
+        log_level="info",
+        access_log=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
+
+
+def _exit_cleanly(_signal: int, _frame: FrameType | None) -> None:
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
