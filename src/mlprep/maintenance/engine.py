@@ -18,7 +18,7 @@ from mlprep.clock import Clock
 from mlprep.contract.maintenance import StartedRun, ViewResult
 from mlprep.contract.runs import RunState, ViewKind
 from mlprep.errors import ConflictError, InvalidRequestError, NotFoundError
-from mlprep.events.bus import Event, EventBus, EventCode, Stream
+from mlprep.events.bus import EventBus
 from mlprep.ids import IdGenerator
 from mlprep.instrument.port import Instrument, InstrumentFault, OperationRequest
 from mlprep.maintenance.catalogue import (
@@ -28,7 +28,7 @@ from mlprep.maintenance.catalogue import (
     ProcedureDefinition,
     ViewStep,
 )
-from mlprep.maintenance.wire import error_to_wire, view_to_wire
+from mlprep.maintenance.run_announcements import RunAnnouncer
 from mlprep.store.procedures import ProcedureStore
 from mlprep.store.runs import CounterMove, ErrorRecord, RunRecord, RunStore, ViewRecord
 
@@ -84,7 +84,7 @@ class RunEngine:
         self._instrument = instrument
         self._clock = clock
         self._ids = ids
-        self._bus = bus
+        self._announce = RunAnnouncer(bus, instrument.info.time_zone)
         self._audit = audit
         self._active: _ActiveRun | None = None
         self._start_lock = asyncio.Lock()
@@ -189,16 +189,13 @@ class RunEngine:
             target=view_id,
             detail=f"{view.title}: {result.value}",
         )
-        self._publish(
-            EventCode.VIEW_CLOSED,
+        self._announce.view_closed(
+            view_id,
+            view.run_id,
+            result.value,
+            input_text,
+            actor,
             f"View '{view.title}' closed with {result.value}",
-            {
-                "viewId": view_id,
-                "runId": view.run_id,
-                "result": result.value,
-                "input": input_text,
-                "closedBy": actor,
-            },
         )
         active = self._active
         if active and active.open_view_id == view_id and active.answer and not active.answer.done():
@@ -339,14 +336,7 @@ class RunEngine:
         if action.reading and reading is not None:
             active.readings[action.reading] = reading
         if move is not None:
-            self._publish(
-                EventCode.COUNTERS,
-                f"Counters of channel {move.channel.value} moved",
-                {
-                    "channel": move.channel.value,
-                    "deltas": {kind.value: delta for kind, delta in move.deltas.items()},
-                },
-            )
+            self._announce.counters_moved(move.channel, move.deltas)
 
     async def _raise_error(
         self, active: _ActiveRun, action: ActionStep, step: int, message: str
@@ -376,15 +366,8 @@ class RunEngine:
         )
         self._runs.raise_error(error, view)
         active.state = RunState.ERROR_PENDING
-        self._bus.publish(
-            Event(
-                EventCode.ERROR,
-                message,
-                error_to_wire(error, self.zone).model_dump(mode="json", by_alias=True),
-                Stream.ERRORS,
-            )
-        )
-        self._announce_view(active, view)
+        self._announce.error_raised(error)
+        self._announce.view_opened(view)
         self._announce_state(active, RunState.ERROR_PENDING)
         answer = await self._wait_for_answer(active, view.id)
         return answer.result
@@ -414,7 +397,7 @@ class RunEngine:
         )
         self._runs.open_view(view, RunState.WAITING_FOR_VIEW)
         active.step = step
-        self._announce_view(active, view)
+        self._announce.view_opened(view)
         self._announce_state(active, RunState.WAITING_FOR_VIEW)
         return await self._wait_for_answer(active, view.id)
 
@@ -469,28 +452,16 @@ class RunEngine:
         )
         self._active = None
         if open_view:
-            self._publish(
-                EventCode.VIEW_CLOSED,
+            self._announce.view_closed(
+                open_view,
+                active.record.id,
+                None,
+                None,
+                "mlprep",
                 "View closed because the run ended",
-                {
-                    "viewId": open_view,
-                    "runId": active.record.id,
-                    "result": None,
-                    "input": None,
-                    "closedBy": "mlprep",
-                },
             )
         self._announce_state(active, outcome)
-        self._publish(
-            EventCode.FINISHED,
-            f"{active.definition.name} ended: {outcome.value}",
-            {
-                "runId": active.record.id,
-                "procedureId": active.definition.id,
-                "procedureName": active.definition.name,
-                "outcome": outcome.value,
-            },
-        )
+        self._announce.finished(active.record.id, active.definition, outcome)
 
     # -- announcing -------------------------------------------------------------------------
 
@@ -506,31 +477,7 @@ class RunEngine:
 
     def _announce_state(self, active: _ActiveRun, state: RunState) -> None:
         active.state = state
-        steps = active.definition.steps
-        title = steps[active.step].title if active.step < len(steps) else None
-        self._publish(
-            EventCode.MAINTENANCE_STATUS,
-            f"{active.definition.name}: {state.value}",
-            {
-                "runId": active.record.id,
-                "procedureId": active.definition.id,
-                "procedureName": active.definition.name,
-                "state": state.value,
-                "step": active.step + 1,
-                "stepCount": len(steps),
-                "stepTitle": title,
-            },
-        )
-
-    def _announce_view(self, active: _ActiveRun, view: ViewRecord) -> None:
-        self._publish(
-            EventCode.MAINTENANCE_DATA,
-            view.title,
-            view_to_wire(view, self.zone).model_dump(mode="json", by_alias=True),
-        )
-
-    def _publish(self, code: EventCode, description: str, data: dict[str, Any]) -> None:
-        self._bus.publish(Event(code, description, data))
+        self._announce.state(active.record.id, active.definition, state, active.step)
 
     @staticmethod
     def _describe(active: _ActiveRun) -> str:
