@@ -47,6 +47,18 @@ def test_a_client_with_the_current_copy_gets_not_modified(client: ApiClient, pre
     assert stale.content.startswith(PNG_SIGNATURE)
 
 
+@pytest.mark.parametrize("header", ["*", "W/{etag}", '"0123456789abcdef", {etag}'])
+def test_not_modified_follows_if_none_match_lists_and_wildcards(
+    client: ApiClient, prefix: str, header: str
+) -> None:
+    url = f"{prefix}/maintenance/images/daily-clear-deck.png"
+    etag = client.get(url).headers["etag"]
+
+    response = client.get(url, headers={"If-None-Match": header.format(etag=etag)})
+
+    assert response.status_code == 304
+
+
 def test_images_are_the_same_under_both_prefixes(client: ApiClient) -> None:
     vendor = client.get("/api/v1/maintenance/images/daily-wipe-deck.png")
     instrument = client.get("/NimbusLite/api/v1/maintenance/images/daily-wipe-deck.png")

@@ -175,7 +175,7 @@ async def get_image(
 ) -> Response:
     image = services.images.get(image_name)
     headers = {"ETag": image.etag, "Cache-Control": IMAGE_CACHE}
-    if image.etag in request.headers.get("if-none-match", ""):
+    if _none_match(request.headers.get("if-none-match"), image.etag):
         return Response(status_code=304, headers=headers)
     return Response(image.content, media_type="image/png", headers=headers)
 
@@ -204,3 +204,11 @@ async def execute_procedure(
     id: ProcedureId, principal: Executor, services: ServicesDep
 ) -> StartedRun:
     return await services.engine_runs.start(id, principal.user_name)
+
+
+def _none_match(header: str | None, etag: str) -> bool:
+    """Whether `If-None-Match` names `etag` (weakly, as RFC 9110 §13.1.2 compares) or is `*`."""
+    if header is None:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    return "*" in tags or etag in tags
