@@ -28,6 +28,7 @@ from mlprep.maintenance.procedures import Procedures
 from mlprep.maintenance.run_history import RunHistory
 from mlprep.maintenance.simulator_control import SimulatorControl
 from mlprep.maintenance.uv_routine import DEFAULT_INTERVAL, UvRoutine
+from mlprep.metrics import InstrumentCollector
 from mlprep.settings import Settings
 from mlprep.store.audit import AuditStore
 from mlprep.store.counters import ChannelCounterStore
@@ -64,6 +65,7 @@ class Services:
     history: RunHistory
     images: ImageLibrary
     simulator: SimulatorControl
+    metrics: InstrumentCollector
 
     def close(self) -> None:
         """Release the database connections."""
@@ -127,6 +129,7 @@ def open_services(
         catalogue, procedure_store, instrument_settings, protocol_runs, run_engine, clock, audit
     )
     counters = ChannelCounters(ChannelCounterStore(engine, instrument_id), channels, bus, audit)
+    history = RunHistory(run_store, catalogue, run_engine)
     return Services(
         settings=settings,
         engine=engine,
@@ -143,7 +146,7 @@ def open_services(
         procedures=procedures,
         counters=counters,
         uv_routine=UvRoutine(instrument_settings, audit),
-        history=RunHistory(run_store, catalogue, run_engine),
+        history=history,
         images=ImageLibrary(),
         simulator=SimulatorControl(
             clock,
@@ -156,6 +159,9 @@ def open_services(
             ids,
             bus,
             audit,
+        ),
+        metrics=InstrumentCollector(
+            settings.serial_number, procedures, counters, history, run_engine, bus
         ),
     )
 

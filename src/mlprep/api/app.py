@@ -11,7 +11,16 @@ from fastapi.responses import JSONResponse
 from mlprep import __version__
 from mlprep.api.middleware import RequestContextMiddleware
 from mlprep.api.problems import install_problem_handlers
-from mlprep.api.routes import audit, authenticate, events, health, maintenance, runs, simulator
+from mlprep.api.routes import (
+    audit,
+    authenticate,
+    events,
+    health,
+    maintenance,
+    metrics,
+    runs,
+    simulator,
+)
 from mlprep.services import Services, open_services
 from mlprep.settings import Settings
 
@@ -81,6 +90,7 @@ def create_app(
         app.include_router(vendor, prefix=prefix, include_in_schema=position == 0)
     app.include_router(health.router, prefix=OUR_PREFIX)
     app.include_router(audit.router, prefix=OUR_PREFIX)
+    app.include_router(metrics.router, prefix=OUR_PREFIX)
     app.include_router(runs.router, prefix=OUR_PREFIX)
     app.include_router(events.router, prefix=OUR_PREFIX)
     app.include_router(events.websocket_router, prefix="/NimbusLite")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mlprep.contract.maintenance import MaintenanceError
-from mlprep.contract.runs import Run, RunPage, RunProgress, RunSummary
+from mlprep.contract.runs import Run, RunPage, RunProgress, RunState, RunSummary
 from mlprep.contract.time import in_zone
 from mlprep.errors import NotFoundError
 from mlprep.maintenance.catalogue import Catalogue
@@ -41,6 +41,10 @@ class RunHistory:
         if record is None:
             raise NotFoundError(f"There is no maintenance run with id '{run_id}'.")
         return self._details(record)
+
+    def count_by_state(self) -> dict[RunState, int]:
+        """How many runs ended (or are) in each state."""
+        return self._runs.count_by_state()
 
     def page(self, offset: int, limit: int) -> RunPage:
         """Runs newest first."""

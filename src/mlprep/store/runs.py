@@ -303,6 +303,16 @@ class RunStore:
             ).scalar_one()
         return [_run(row) for row in rows], int(total)
 
+    def count_by_state(self) -> dict[RunState, int]:
+        """How many runs there are in each state."""
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(runs.c.state, func.count())
+                .where(runs.c.instrument_id == self._instrument)
+                .group_by(runs.c.state)
+            ).all()
+        return {RunState(state): int(count) for state, count in rows}
+
     def view(self, view_id: str) -> ViewRecord | None:
         """A view by id."""
         with self._engine.connect() as connection:

@@ -1,0 +1,21 @@
+"""`/mlprep/v1/metrics`: Prometheus text format, without a token (as scrapers expect)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from mlprep.api.dependencies import ServicesDep
+from mlprep.metrics import CONTENT_TYPE, render
+
+router = APIRouter(tags=["mlprep"])
+
+
+@router.get(
+    "/metrics",
+    operation_id="getMetrics",
+    summary="The instrument's state for Prometheus (procedures due, runs, counters, events)",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
+)
+async def metrics(services: ServicesDep) -> Response:
+    return Response(render(services.metrics), media_type=CONTENT_TYPE)
