@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, select, update
 
 from mlprep.contract.maintenance import UvInterval
 from mlprep.store.counters import COLUMN_OF
+from mlprep.store.instrument_settings import write_uv_interval
 from mlprep.store.tables import (
     channel_counters,
-    instrument_settings,
     maintenance_errors,
     procedures,
     protocol_runs,
@@ -51,14 +51,4 @@ class FactoryResetStore:
                 .where(procedures.c.instrument_id == self._instrument)
                 .values(last_execution_time=None)
             )
-            changed = connection.execute(
-                update(instrument_settings)
-                .where(instrument_settings.c.instrument_id == self._instrument)
-                .values(uv_interval=uv_interval.value)
-            ).rowcount
-            if changed == 0:
-                connection.execute(
-                    insert(instrument_settings).values(
-                        instrument_id=self._instrument, uv_interval=uv_interval.value
-                    )
-                )
+            write_uv_interval(connection, self._instrument, uv_interval)

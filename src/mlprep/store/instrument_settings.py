@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from mlprep.contract.maintenance import UvInterval
 from mlprep.store.tables import instrument_settings
@@ -39,14 +39,19 @@ class InstrumentSettingsStore:
     def set_uv_interval(self, interval: UvInterval) -> None:
         """Store the UV routine interval."""
         with self._engine.begin() as connection:
-            changed = connection.execute(
-                update(instrument_settings)
-                .where(instrument_settings.c.instrument_id == self._instrument)
-                .values(uv_interval=interval.value)
-            ).rowcount
-            if changed == 0:
-                connection.execute(
-                    insert(instrument_settings).values(
-                        instrument_id=self._instrument, uv_interval=interval.value
-                    )
-                )
+            write_uv_interval(connection, self._instrument, interval)
+
+
+def write_uv_interval(connection: Connection, instrument_id: str, interval: UvInterval) -> None:
+    """Within a caller's transaction: store an instrument's UV interval (creating its row)."""
+    changed = connection.execute(
+        update(instrument_settings)
+        .where(instrument_settings.c.instrument_id == instrument_id)
+        .values(uv_interval=interval.value)
+    ).rowcount
+    if changed == 0:
+        connection.execute(
+            insert(instrument_settings).values(
+                instrument_id=instrument_id, uv_interval=interval.value
+            )
+        )

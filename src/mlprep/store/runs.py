@@ -172,13 +172,7 @@ class RunStore:
                 select(views.c.run_id, views.c.error_id).where(views.c.id == view_id)
             ).one()
             if keep_input_as and input_text is not None:
-                inputs = dict(
-                    connection.execute(
-                        select(runs.c.inputs).where(runs.c.id == run_id)
-                    ).scalar_one()
-                )
-                inputs[keep_input_as] = input_text
-                connection.execute(update(runs).where(runs.c.id == run_id).values(inputs=inputs))
+                _keep_input(connection, run_id, keep_input_as, input_text)
             if error_id and recovery:
                 connection.execute(
                     update(maintenance_errors)
@@ -198,16 +192,9 @@ class RunStore:
         with self._engine.begin() as connection:
             if move is not None:
                 move_counters(connection, self._instrument, move.channel, move.deltas)
-            values: dict[str, Any] = {"step_index": next_step}
             if reading is not None:
-                inputs = dict(
-                    connection.execute(
-                        select(runs.c.inputs).where(runs.c.id == run_id)
-                    ).scalar_one()
-                )
-                inputs[reading[0]] = reading[1]
-                values["inputs"] = inputs
-            connection.execute(update(runs).where(runs.c.id == run_id).values(values))
+                _keep_input(connection, run_id, *reading)
+            connection.execute(update(runs).where(runs.c.id == run_id).values(step_index=next_step))
 
     def finish(
         self,
@@ -353,6 +340,13 @@ class RunStore:
             .where(views.c.run_id.in_(run_ids), views.c.closed_at.is_(None))
             .values(closed_at=now, closed_by=closed_by)
         )
+
+
+def _keep_input(connection: Connection, run_id: str, name: str, value: str) -> None:
+    """Within a caller's transaction: add one named value to a run's inputs."""
+    inputs = dict(connection.execute(select(runs.c.inputs).where(runs.c.id == run_id)).scalar_one())
+    inputs[name] = value
+    connection.execute(update(runs).where(runs.c.id == run_id).values(inputs=inputs))
 
 
 def _next_seq(connection: Connection, seq: Any, run_column: Any, run_id: str) -> int:
