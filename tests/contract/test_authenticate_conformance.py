@@ -5,18 +5,15 @@ statuses, media types, bodies and headers the contract allows, and never with a 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import schemathesis
 from schemathesis import Case, checks
 
+from tests.contract.reference import CONTRACT
 from tests.e2e.server import ServerProcess
 from tests.sessions import ADMIN_PASSWORD, bearer, log_in
 
-# The reference contract lives beside the repository (`shared/` next to it), in CI as here.
-REPOSITORY = Path(__file__).resolve().parents[2]
-CONTRACT = REPOSITORY / "../shared/contract/ml-prep-maintenance.openapi.yaml"
 CHECKS = [
     checks.not_a_server_error,
     checks.status_code_conformance,

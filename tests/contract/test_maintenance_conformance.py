@@ -8,18 +8,15 @@ headers) and none may be a server error.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import schemathesis
 from schemathesis import Case, checks
 
+from tests.contract.reference import CONTRACT
 from tests.e2e.server import ServerProcess
 from tests.sessions import ADMIN_PASSWORD, bearer, log_in
 
-CONTRACT = (
-    Path(__file__).resolve().parents[2] / "../shared/contract/ml-prep-maintenance.openapi.yaml"
-)
 CHECKS = [
     checks.not_a_server_error,
     checks.status_code_conformance,
