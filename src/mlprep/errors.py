@@ -6,7 +6,8 @@ MlprepError
 ├── PermissionDeniedError   the user lacks the permission                   (403)
 ├── NotFoundError           no such procedure, view, channel, run, user     (404)
 ├── ConflictError           the instrument's state does not allow it now    (409)
-└── TooManyAttemptsError    login locked for a while (carries retry_after)  (429)
+├── TooManyAttemptsError    login locked for a while (carries retry_after)  (429)
+└── ServiceBusyError        too much work queued; retry soon (retry_after)   (503)
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ class MissingCredentialsError(AuthenticationError):
     """No credentials were presented (the challenge then names no error, per RFC 6750)."""
 
 
+class BadCredentialsError(AuthenticationError):
+    """A login with a wrong user name or password (no token was involved, per RFC 6750 §3)."""
+
+
 class PermissionDeniedError(MlprepError):
     """The authenticated user lacks the permission the operation needs."""
 
@@ -64,6 +69,16 @@ class TooManyAttemptsError(MlprepError):
     """Too many failed logins: try again after `retry_after` seconds."""
 
     title = "Too Many Requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class ServiceBusyError(MlprepError):
+    """The server has too much of this work queued: try again after `retry_after` seconds."""
+
+    title = "Service Unavailable"
 
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)

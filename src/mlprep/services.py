@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from mlprep.audit import AuditTrail
 from mlprep.auth.authentication import Authenticator
 from mlprep.auth.lockout import LockoutPolicy
+from mlprep.auth.passwords import PasswordChecks
 from mlprep.auth.tokens import TokenIssuer, load_or_create_secret
 from mlprep.auth.users import UserDirectory
 from mlprep.clock import Clock, SimulatedClock, SystemClock
@@ -68,7 +69,8 @@ class Services:
     metrics: InstrumentCollector
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Release the database connections and the password-checking threads."""
+        self.authenticator.close()
         self.engine.dispose()
 
 
@@ -89,7 +91,9 @@ def open_services(
     engine = create_database_engine(settings.resolved_database_url())
     migrate_to_head(engine)
     audit = AuditTrail(AuditStore(engine), clock, ids)
+    bus = EventBus()
     user_store = UserStore(engine)
+    lockout = LockoutPolicy(LoginAttemptStore(engine), real_clock)
     issuer = TokenIssuer(
         load_or_create_secret(settings.data_dir / "signing-secret"),
         real_clock,
@@ -100,9 +104,11 @@ def open_services(
         user_store,
         RevokedTokenStore(engine),
         issuer,
-        LockoutPolicy(LoginAttemptStore(engine), real_clock),
+        lockout,
+        PasswordChecks(),
         audit,
         real_clock,
+        bus.end_sessions,
     )
     instrument_id = settings.instrument_id
     channels = (Channel.FRONT, Channel.REAR)[: settings.channels]
@@ -116,7 +122,6 @@ def open_services(
         clock,
         FaultInjector(settings.fault_rate, settings.fault_seed),
     )
-    bus = EventBus()
     catalogue = load_catalogue()
     procedure_store = ProcedureStore(engine, instrument_id)
     run_store = RunStore(engine, instrument_id)
@@ -137,7 +142,7 @@ def open_services(
         ids=ids,
         audit=audit,
         authenticator=authenticator,
-        users=UserDirectory(user_store, audit, clock, ids),
+        users=UserDirectory(user_store, lockout, audit, clock, ids, bus.end_sessions),
         bus=bus,
         instrument=instrument,
         instrument_settings=instrument_settings,

@@ -40,8 +40,8 @@ async def running_app(app: FastAPI) -> AsyncIterator[FastAPI]:
 
 
 @pytest.fixture
-def token(services: Services) -> str:
-    return services.authenticator.login("admin", ADMIN_PASSWORD, None).token
+async def token(services: Services) -> str:
+    return (await services.authenticator.login("admin", ADMIN_PASSWORD, None)).token
 
 
 class Connection:
@@ -171,7 +171,7 @@ async def test_a_user_without_view_maintenance_is_refused_with_403(
         ROLE_PERMISSIONS, Role.OPERATOR, frozenset({Permission.EXECUTE_MAINTENANCE})
     )
     services.users.add("olive", "a long enough password 1", Role.OPERATOR, actor="admin")
-    token = services.authenticator.login("olive", "a long enough password 1", None).token
+    token = (await services.authenticator.login("olive", "a long enough password 1", None)).token
 
     over_websocket = websocket(running_app, token, DENIAL)
     answer = await over_websocket.sent()

@@ -1,5 +1,5 @@
-"""`mlprep users add|list|passwd|remove` on the server's data directory: exact output and exit
-codes, and a running server sees every change at once.
+"""`mlprep users add|list|passwd|unlock|remove` on the server's data directory: exact output and
+exit codes, and a running server sees every change at once.
 
 The commands run in-process through typer's runner (an `mlprep` process spends seconds importing
 the server); the server they change is a real `mlprep serve`.
@@ -20,10 +20,10 @@ from tests.problems import assert_problem
 from tests.sessions import ADMIN_PASSWORD, bearer, log_in
 
 
-def mlprep(data_dir: Path, *args: str, stdin: str = "") -> Result:
-    """Run `mlprep users <args> --data-dir <data_dir>`."""
+def mlprep(data_dir: Path, *args: str, stdin: str = "", columns: int = 200) -> Result:
+    """Run `mlprep users <args> --data-dir <data_dir>` in a terminal `columns` wide."""
     arguments = ["users", *args, "--data-dir", str(data_dir)]
-    return CliRunner().invoke(app, arguments, input=stdin, env={"COLUMNS": "200"})
+    return CliRunner().invoke(app, arguments, input=stdin, env={"COLUMNS": str(columns)})
 
 
 def succeeds(result: Result, output: str) -> None:
@@ -63,15 +63,45 @@ def test_add_then_list(data_dir: Path) -> None:
     assert all("password" not in str(user).lower() for user in users)
 
 
-def test_the_list_is_a_table_for_people(data_dir: Path) -> None:
-    mlprep(data_dir, "add", "bob", "--password", "bobs password")
+def test_the_list_is_a_table_for_people_that_fits_an_80_column_terminal(data_dir: Path) -> None:
+    mlprep(data_dir, "add", "administrator-bob", "--role", "Administrator", "--password", "x" * 8)
 
-    listed = mlprep(data_dir, "list")
+    listed = mlprep(data_dir, "list", columns=80)
 
     assert listed.exit_code == 0
-    header, row = (line for line in listed.stdout.splitlines() if "│" in line or "┃" in line)
-    assert header.split() == ["┃", "User", "┃", "Role", "┃", "Created", "┃", "Id", "┃"]
-    assert row.split()[1:4] == ["bob", "│", "Operator"]
+    lines = listed.stdout.splitlines()
+    header, row = (line for line in lines if "│" in line or "┃" in line)
+    assert [cell.strip() for cell in header.strip("┃").split("┃")] == [
+        "User",
+        "Role",
+        "Created (UTC)",
+        "Locked until (UTC)",
+    ]
+    cells = [cell.strip() for cell in row.strip("│").split("│")]
+    assert cells[:2] == ["administrator-bob", "Administrator"]
+    assert len(cells[2]) == len("2026-11-24 09:00") and cells[3] == "-"
+    assert "…" not in listed.stdout and max(map(len, lines)) <= 80
+
+
+def test_unlock_ends_a_lockout_that_list_shows(server: ServerProcess) -> None:
+    with server.client() as http:
+        wrong = {"userName": "admin", "password": "wrong password"}
+        for _ in range(5):
+            http.post("/api/v1/authenticate", json=wrong)
+        assert_problem(
+            http.post(
+                "/api/v1/authenticate", json={"userName": "admin", "password": ADMIN_PASSWORD}
+            ),
+            429,
+        )
+        locked = json.loads(mlprep(server.data_dir, "list", "--json").stdout)
+        assert locked[0]["lockedUntil"] is not None
+
+        succeeds(mlprep(server.data_dir, "unlock", "admin"), "Unlocked admin.\n")
+
+        assert log_in(http, "admin", ADMIN_PASSWORD)
+    unlocked = json.loads(mlprep(server.data_dir, "list", "--json").stdout)
+    assert unlocked[0]["lockedUntil"] is None
 
 
 def test_add_asks_for_the_password_twice_when_none_is_given(data_dir: Path) -> None:
@@ -87,6 +117,7 @@ MISTAKES = {
     "add carl --role Janitor --password long-enough": (2, "Invalid value"),
     "passwd ghost --password long-enough": (1, "error: There is no user named 'ghost'."),
     "remove ghost": (1, "error: There is no user named 'ghost'."),
+    "unlock ghost": (1, "error: There is no user named 'ghost'."),
     "frobnicate": (2, "No such command 'frobnicate'"),
 }
 
@@ -121,7 +152,9 @@ def test_the_running_server_sees_users_come_change_and_go(server: ServerProcess)
         )
         wrong = {"userName": "olga", "password": "olgas password"}
         assert_problem(http.post("/api/v1/authenticate", json=wrong), 401)
-        assert log_in(http, "olga", "olgas new password")
+        earlier = http.get("/api/v1/authenticate/check-authentication", headers=bearer(token))
+        assert "password or role changed" in assert_problem(earlier, 401)["detail"]
+        token = log_in(http, "olga", "olgas new password")
 
         succeeds(mlprep(data_dir, "remove", "olga"), "Removed olga.\n")
 

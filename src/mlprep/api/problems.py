@@ -15,12 +15,14 @@ from starlette.routing import Match
 from mlprep.api.responses import problem_schema
 from mlprep.errors import (
     AuthenticationError,
+    BadCredentialsError,
     ConflictError,
     InvalidRequestError,
     MissingCredentialsError,
     MlprepError,
     NotFoundError,
     PermissionDeniedError,
+    ServiceBusyError,
     TooManyAttemptsError,
 )
 
@@ -34,6 +36,7 @@ STATUS_OF: dict[type[MlprepError], int] = {
     NotFoundError: 404,
     ConflictError: 409,
     TooManyAttemptsError: 429,
+    ServiceBusyError: 503,
 }
 
 TYPE_OF: dict[int, str] = {
@@ -47,6 +50,7 @@ TYPE_OF: dict[int, str] = {
     415: "https://tools.ietf.org/html/rfc9110#section-15.5.16",
     429: "https://tools.ietf.org/html/rfc6585#section-4",
     500: "https://tools.ietf.org/html/rfc9110#section-15.6.1",
+    503: "https://tools.ietf.org/html/rfc9110#section-15.6.4",
 }
 
 TITLE_OF: dict[int, str] = {
@@ -60,6 +64,7 @@ TITLE_OF: dict[int, str] = {
     415: "Unsupported Media Type",
     429: "Too Many Requests",
     500: "An unexpected error occurred.",
+    503: "Service Unavailable",
 }
 
 
@@ -114,9 +119,11 @@ async def _mlprep_error(request: Request, error: Exception) -> JSONResponse:
     status = status_of(error)
     headers: dict[str, str] = {}
     errors = None
-    if isinstance(error, TooManyAttemptsError):
+    if isinstance(error, TooManyAttemptsError | ServiceBusyError):
         headers["Retry-After"] = str(error.retry_after)
-    if isinstance(error, AuthenticationError) and not isinstance(error, MissingCredentialsError):
+    if isinstance(error, AuthenticationError) and not isinstance(
+        error, MissingCredentialsError | BadCredentialsError
+    ):
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
     if isinstance(error, InvalidRequestError):
         errors = error.errors or {"$": [error.detail]}

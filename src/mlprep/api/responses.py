@@ -17,6 +17,7 @@ _DESCRIPTIONS = {
     413: "The request body is larger than 1 MiB",
     415: "The body is not sent as JSON",
     429: "Too many failed attempts; the account is locked for a while (Retry-After header)",
+    503: "Too many logins are being checked; try again after the Retry-After header's seconds",
 }
 
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from mlprep.audit import AuditTrail
 from mlprep.auth.lockout import LockoutPolicy
-from mlprep.auth.passwords import verify_password
+from mlprep.auth.passwords import PasswordChecks
 from mlprep.auth.permissions import Permission, permissions_of
 from mlprep.auth.principal import Principal
 from mlprep.auth.tokens import TokenClaims, TokenIssuer
 from mlprep.clock import Clock
 from mlprep.contract.authenticate import AuthenticateResponse
 from mlprep.contract.users import Role
-from mlprep.errors import AuthenticationError, PermissionDeniedError
+from mlprep.errors import AuthenticationError, BadCredentialsError, PermissionDeniedError
 from mlprep.store.tokens import RevokedTokenStore
 from mlprep.store.users import UserRecord, UserStore
 
@@ -20,6 +22,9 @@ BAD_CREDENTIALS = "The user name or password is incorrect."
 INACTIVE_LOGOUT_MINUTES = 0
 LOGOUT_COUNTDOWN = 0
 PASSWORD_EXPIRES_IN_DAYS = 0
+
+# Ends the event streams opened with a user's tokens: (user id, one token's jti or None for all).
+SessionEnder = Callable[[str, str | None], None]
 
 
 class Authenticator:
@@ -31,39 +36,48 @@ class Authenticator:
         revoked: RevokedTokenStore,
         issuer: TokenIssuer,
         lockout: LockoutPolicy,
+        password_checks: PasswordChecks,
         audit: AuditTrail,
         clock: Clock,
+        end_sessions: SessionEnder,
     ) -> None:
         self._users = users
         self._revoked = revoked
         self._issuer = issuer
         self._lockout = lockout
+        self._password_checks = password_checks
         self._audit = audit
         self._clock = clock
+        self._end_sessions = end_sessions
 
-    def login(self, user_name: str, password: str, client: str | None) -> AuthenticateResponse:
+    async def login(
+        self, user_name: str, password: str, client: str | None
+    ) -> AuthenticateResponse:
         """A token for valid credentials.
 
         Raises:
-            TooManyAttemptsError: the user or the client address is locked out.
-            AuthenticationError: the credentials are wrong (the message never says which part).
+            ServiceBusyError: too many logins are being checked already.
+            TooManyAttemptsError: the user name is locked out.
+            BadCredentialsError: the credentials are wrong (the message never says which part).
         """
-        keys = self._lockout.keys(user_name, client)
-        self._lockout.ensure_not_locked(keys)
-        user = self._users.by_name(user_name)
-        if not verify_password(user.password_hash if user else None, password) or user is None:
-            self._audit.record("login", actor=user_name, outcome="failure", client=client)
-            if self._lockout.record_failure(keys):
-                self._audit.record(
-                    "lockout",
-                    actor=user_name,
-                    outcome="locked",
-                    client=client,
-                    detail="too many failed logins",
-                )
-                self._lockout.raise_locked_now()
-            raise AuthenticationError(BAD_CREDENTIALS)
-        self._lockout.record_success(keys)
+        async with self._password_checks.turn():
+            admission = self._lockout.admit(user_name)
+            user = self._users.by_name(user_name)
+            matches = await self._password_checks.verify(
+                user.password_hash if user else None, password
+            )
+            if not matches or user is None:
+                self._audit.record("login", actor=user_name, outcome="failure", client=client)
+                if admission.last_chance:
+                    self._audit.record(
+                        "lockout",
+                        actor=user_name,
+                        outcome="locked",
+                        client=client,
+                        detail="too many failed logins",
+                    )
+                raise BadCredentialsError(BAD_CREDENTIALS)
+            self._lockout.succeeded(admission)
         self._audit.record("login", actor=user.user_name, client=client)
         return self._respond(user)
 
@@ -75,6 +89,10 @@ class Authenticator:
         user = self._users.by_id(claims.user_id)
         if user is None:
             raise AuthenticationError("The token's user no longer exists.")
+        if claims.generation != user.token_generation:
+            raise AuthenticationError(
+                "The token was issued before the user's password or role changed; log in again."
+            )
         role = Role(user.role)
         return Principal(user.id, user.user_name, role, permissions_of(role), claims)
 
@@ -86,10 +104,11 @@ class Authenticator:
         return self._respond(user)
 
     def logout(self, principal: Principal, client: str | None) -> None:
-        """Revoke the token the principal presented."""
+        """Revoke the token the principal presented, and end the event streams it opened."""
         claims: TokenClaims = principal.claims
         self._revoked.revoke(claims.jti, claims.expires_at, self._clock.now())
         self._audit.record("logout", actor=principal.user_name, client=client)
+        self._end_sessions(principal.user_id, claims.jti)
 
     @staticmethod
     def require(principal: Principal, permission: Permission) -> None:
@@ -100,9 +119,15 @@ class Authenticator:
                 f"'{principal.role.value}' of user '{principal.user_name}' does not grant."
             )
 
+    def close(self) -> None:
+        """Stop the password-checking threads."""
+        self._password_checks.close()
+
     def _respond(self, user: UserRecord) -> AuthenticateResponse:
         permissions = sorted(p.value for p in permissions_of(Role(user.role)))
-        token, _claims = self._issuer.issue(user.id, user.user_name, permissions)
+        token, _claims = self._issuer.issue(
+            user.id, user.user_name, permissions, user.token_generation
+        )
         return AuthenticateResponse(
             user_name=user.user_name,
             user_id=user.id,

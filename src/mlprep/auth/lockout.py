@@ -1,19 +1,39 @@
-"""The lockout policy: after N failed logins, a user (or a client address) waits."""
+"""The lockout policy, as ASP.NET Identity locks an account: five failed logins for one user name
+lock that name for ten minutes.
+
+Only the name is locked. Failures for one name never refuse another name's correct password,
+whatever the client address, so a stranger cannot lock everyone out from one machine. Every
+attempt is counted before its password is checked (see `LoginAttemptStore.count_attempt`): the
+fifth attempt is the last one checked (a failure answers 401 and begins the lock), and any
+attempt beyond it is refused with 429 without spending a password check at all.
+"""
 
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from mlprep.clock import Clock
 from mlprep.errors import TooManyAttemptsError
 from mlprep.store.login_attempts import LoginAttemptStore
 
-LOCKED_MESSAGE = "Too many failed login attempts. Try again in {minutes} minute(s)."
+LOCKED_MESSAGE = (
+    "Too many failed login attempts for this user name. Try again in {minutes} minute(s), or "
+    "ask an administrator to unlock it."
+)
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A login attempt allowed to check its password; `last_chance` if a failure locks."""
+
+    key: str
+    last_chance: bool
 
 
 class LockoutPolicy:
-    """Counts failures per user name and per client address; a lock answers 429 until it ends."""
+    """Counts login attempts per user name; a locked name answers 429 until the lock ends."""
 
     def __init__(
         self,
@@ -22,51 +42,51 @@ class LockoutPolicy:
         threshold: int = 5,
         lock_time: timedelta = timedelta(minutes=10),
     ) -> None:
+        if threshold < 2:
+            raise ValueError("the lockout threshold must be at least 2")
         self._store = store
         self._clock = clock
         self._threshold = threshold
         self._lock_time = lock_time
 
     @staticmethod
-    def keys(user_name: str, client: str | None) -> list[str]:
-        """The counters a login attempt touches."""
-        keys = [f"user:{user_name.casefold()}"]
-        if client:
-            keys.append(f"client:{client}")
-        return keys
+    def key(user_name: str) -> str:
+        """The counter a login attempt for `user_name` touches (letter case does not matter)."""
+        return f"user:{user_name.casefold()}"
 
-    def ensure_not_locked(self, keys: list[str]) -> None:
-        """Raises TooManyAttemptsError while any of `keys` is locked."""
+    def admit(self, user_name: str) -> Admission:
+        """Count an attempt for `user_name`, before its password is checked.
+
+        Raises:
+            TooManyAttemptsError: the name is locked (the attempt is refused unchecked).
+        """
         now = self._clock.now()
-        remaining = max(
-            (
-                (attempts.locked_until - now).total_seconds()
-                for attempts in map(self._store.get, keys)
-                if attempts.locked_until is not None and attempts.locked_until > now
-            ),
-            default=0.0,
-        )
-        if remaining > 0:
-            self._raise_locked(remaining)
+        key = self.key(user_name)
+        attempts = self._store.count_attempt(key, now, self._threshold, now + self._lock_time)
+        if attempts.failures > self._threshold:
+            locked_until = attempts.locked_until or now + self._lock_time
+            raise_locked((locked_until - now).total_seconds())
+        return Admission(key, last_chance=attempts.failures == self._threshold)
 
-    def record_failure(self, keys: list[str]) -> bool:
-        """Count a failure under each key; True if this failure locked one of them."""
-        lock_until = self._clock.now() + self._lock_time
-        results = [self._store.record_failure(key, self._threshold, lock_until) for key in keys]
-        return any(result.locked_until is not None for result in results)
+    def succeeded(self, admission: Admission) -> None:
+        """The password was right: forget earlier failures (and a lock this attempt began)."""
+        self._store.clear(admission.key)
 
-    def raise_locked_now(self) -> None:
-        """Raises the 429 for a lock that has just begun."""
-        self._raise_locked(self._lock_time.total_seconds())
+    def unlock(self, user_name: str) -> None:
+        """End a lock and forget the failures of `user_name` (an unlock, a new password)."""
+        self._store.clear(self.key(user_name))
 
-    def record_success(self, keys: list[str]) -> None:
-        """Forget earlier failures."""
-        for key in keys:
-            self._store.clear(key)
+    def locked_until(self, user_name: str) -> datetime | None:
+        """When the lock on `user_name` ends, if it is locked now."""
+        attempts = self._store.get(self.key(user_name))
+        if attempts.locked_until is None or attempts.locked_until <= self._clock.now():
+            return None
+        return attempts.locked_until
 
-    @staticmethod
-    def _raise_locked(seconds: float) -> None:
-        retry_after = max(1, math.ceil(seconds))
-        raise TooManyAttemptsError(
-            LOCKED_MESSAGE.format(minutes=math.ceil(retry_after / 60)), retry_after=retry_after
-        )
+
+def raise_locked(seconds: float) -> None:
+    """Raises the 429 for a lock with `seconds` left."""
+    retry_after = max(1, math.ceil(seconds))
+    raise TooManyAttemptsError(
+        LOCKED_MESSAGE.format(minutes=math.ceil(retry_after / 60)), retry_after=retry_after
+    )

@@ -1,14 +1,29 @@
-"""Password hashing with argon2."""
+"""Password hashing with argon2, and the bounded queue that password checks wait in.
+
+One argon2 check costs about 64 MiB and a CPU core for ~100 ms. Without a bound, anyone who can
+reach the port could exhaust the server's memory with concurrent wrong logins, no password
+needed; so checks run at most `concurrency` at a time on their own threads, at most `queue_size`
+more wait, and beyond that a login is refused at once (503 with Retry-After).
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from mlprep.errors import ServiceBusyError
 
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so that an unknown name costs the same time as a
 # wrong password and timing tells nothing about which names exist.
 _DUMMY_HASH = _hasher.hash("no such user")
+
+BUSY_MESSAGE = "The server is busy checking other logins; try again in a moment."
 
 
 def hash_password(password: str) -> str:
@@ -22,3 +37,41 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+class PasswordChecks:
+    """Runs password checks at most `concurrency` at a time, with a bounded queue."""
+
+    def __init__(self, concurrency: int = 2, queue_size: int = 32) -> None:
+        self._executor = ThreadPoolExecutor(concurrency, thread_name_prefix="password-check")
+        self._capacity = concurrency + queue_size
+        self._admitted = 0
+
+    @property
+    def admitted(self) -> int:
+        """Logins holding a turn now (checking or waiting to check)."""
+        return self._admitted
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """A place in the queue for one login, for as long as the login takes.
+
+        Raises:
+            ServiceBusyError: the queue is full.
+        """
+        if self._admitted >= self._capacity:
+            raise ServiceBusyError(BUSY_MESSAGE, retry_after=1)
+        self._admitted += 1
+        try:
+            yield
+        finally:
+            self._admitted -= 1
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """`verify_password` on one of the bounded checking threads."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, verify_password, password_hash, password)
+
+    def close(self) -> None:
+        """Stop the checking threads."""
+        self._executor.shutdown(wait=False, cancel_futures=True)

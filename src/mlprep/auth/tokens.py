@@ -27,6 +27,9 @@ class TokenClaims:
     issued_at: datetime
     expires_at: datetime
     jti: str
+    # The user's token generation when it was issued: a new password, a new role or the user's
+    # removal moves the generation on, and every token of an earlier one stops working.
+    generation: int = 0
 
 
 class TokenIssuer:
@@ -39,7 +42,7 @@ class TokenIssuer:
         self.lifetime = lifetime
 
     def issue(
-        self, user_id: str, user_name: str, permissions: list[str]
+        self, user_id: str, user_name: str, permissions: list[str], generation: int = 0
     ) -> tuple[str, TokenClaims]:
         """A new signed token and its claims."""
         now = self._clock.now().replace(microsecond=0)
@@ -50,6 +53,7 @@ class TokenIssuer:
             issued_at=now,
             expires_at=now + self.lifetime,
             jti=self._ids.new_id(),
+            generation=generation,
         )
         payload = {
             "nameid": user_id,
@@ -58,6 +62,7 @@ class TokenIssuer:
             "iat": int(claims.issued_at.timestamp()),
             "exp": int(claims.expires_at.timestamp()),
             "jti": claims.jti,
+            "gen": claims.generation,
         }
         return jwt.encode(payload, self._secret, algorithm=ALGORITHM), claims
 
@@ -89,6 +94,7 @@ class TokenIssuer:
                 issued_at=issued_at,
                 expires_at=expires_at,
                 jti=str(payload["jti"]),
+                generation=int(payload.get("gen", 0)),
             )
         except (TypeError, ValueError, OverflowError) as error:
             raise AuthenticationError("The token's claims are malformed.") from error

@@ -6,6 +6,8 @@ import secrets
 from pathlib import Path
 
 from mlprep.audit import AuditTrail
+from mlprep.auth.authentication import SessionEnder
+from mlprep.auth.lockout import LockoutPolicy
 from mlprep.auth.passwords import hash_password
 from mlprep.clock import Clock
 from mlprep.contract.users import Role, User
@@ -19,13 +21,27 @@ INITIAL_ADMIN = "admin"
 
 
 class UserDirectory:
-    """Manages users; every change is audited under the actor who made it."""
+    """Manages users; every change is audited under the actor who made it.
 
-    def __init__(self, store: UserStore, audit: AuditTrail, clock: Clock, ids: IdGenerator) -> None:
+    A new password or a removal ends the user's earlier tokens (their generation moves on) and
+    the event streams opened with them; a new password also lifts a lockout.
+    """
+
+    def __init__(
+        self,
+        store: UserStore,
+        lockout: LockoutPolicy,
+        audit: AuditTrail,
+        clock: Clock,
+        ids: IdGenerator,
+        end_sessions: SessionEnder,
+    ) -> None:
         self._store = store
+        self._lockout = lockout
         self._audit = audit
         self._clock = clock
         self._ids = ids
+        self._end_sessions = end_sessions
 
     def add(self, user_name: str, password: str, role: Role, actor: str | None) -> User:
         """Create a user. Raises InvalidRequestError (short password) or ConflictError (taken)."""
@@ -42,26 +58,46 @@ class UserDirectory:
         )
         self._store.add(record)
         self._audit.record("user.add", actor=actor, target=user_name, detail=f"role {role.value}")
-        return _user(record)
+        return self._user(record)
 
     def list(self) -> list[User]:
         """Every user, by name."""
-        return [_user(record) for record in self._store.all()]
+        return [self._user(record) for record in self._store.all()]
+
+    def get(self, user_name: str) -> User:
+        """One user. Raises NotFoundError for an unknown user."""
+        return self._user(self._require(user_name))
 
     def set_password(self, user_name: str, password: str, actor: str | None) -> None:
-        """Change a user's password. Raises NotFoundError for an unknown user."""
+        """Change a user's password: their earlier tokens stop working and a lockout ends.
+
+        Raises NotFoundError for an unknown user.
+        """
         _check_password(password)
         record = self._require(user_name)
         self._store.set_password_hash(record.id, hash_password(password))
+        self._lockout.unlock(record.user_name)
         self._audit.record("user.passwd", actor=actor, target=record.user_name)
+        self._end_sessions(record.id, None)
+
+    def unlock(self, user_name: str, actor: str | None) -> None:
+        """End a lockout of `user_name` (a known user) after too many failed logins.
+
+        Raises NotFoundError for an unknown user.
+        """
+        record = self._require(user_name)
+        self._lockout.unlock(record.user_name)
+        self._audit.record("user.unlock", actor=actor, target=record.user_name)
 
     def remove(self, user_name: str, actor: str | None) -> None:
-        """Remove a user; their tokens stop working at once."""
+        """Remove a user; their tokens and event streams stop working at once."""
         record = self._require(user_name)
         if record.role == Role.ADMINISTRATOR and self._count_admins() == 1:
             raise ConflictError("The last administrator cannot be removed.")
         self._store.remove(record.id)
+        self._lockout.unlock(record.user_name)
         self._audit.record("user.remove", actor=actor, target=record.user_name)
+        self._end_sessions(record.id, None)
 
     def ensure_initial_admin(self, data_dir: Path, password: str | None) -> str | None:
         """On first start, create `admin`; returns the generated password if one was made."""
@@ -80,6 +116,15 @@ class UserDirectory:
             raise NotFoundError(f"There is no user named '{user_name}'.")
         return record
 
+    def _user(self, record: UserRecord) -> User:
+        return User(
+            id=record.id,
+            user_name=record.user_name,
+            role=Role(record.role),
+            created_at=record.created_at,
+            locked_until=self._lockout.locked_until(record.user_name),
+        )
+
     def _count_admins(self) -> int:
         return sum(1 for record in self._store.all() if record.role == Role.ADMINISTRATOR)
 
@@ -90,12 +135,3 @@ def _check_password(password: str) -> None:
             f"A password needs at least {MIN_PASSWORD_LENGTH} characters.",
             {"password": [f"At least {MIN_PASSWORD_LENGTH} characters."]},
         )
-
-
-def _user(record: UserRecord) -> User:
-    return User(
-        id=record.id,
-        user_name=record.user_name,
-        role=Role(record.role),
-        created_at=record.created_at,
-    )

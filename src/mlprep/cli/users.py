@@ -71,9 +71,11 @@ def list_users(
     if as_json:
         out.print_json(json.dumps([user.model_dump(mode="json", by_alias=True) for user in users]))
         return
-    table = Table("User", "Role", "Created", "Id")
+    # Fits an 80-column terminal whole; ids and exact times are in --json.
+    table = Table("User", "Role", "Created (UTC)", "Locked until (UTC)")
     for user in users:
-        table.add_row(user.user_name, user.role.value, user.created_at.isoformat(), user.id)
+        locked = f"{user.locked_until:%Y-%m-%d %H:%M}" if user.locked_until else "-"
+        table.add_row(user.user_name, user.role.value, f"{user.created_at:%Y-%m-%d %H:%M}", locked)
     out.print(table)
 
 
@@ -84,10 +86,22 @@ def passwd(
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Change a user's password."""
+    """Change a user's password; their earlier tokens stop working and a lockout ends."""
     with _services(data_dir, database_url) as services:
         services.users.set_password(user_name, _password(password), actor=ACTOR)
     out.print(f"Changed the password of {user_name}.")
+
+
+@app.command("unlock")
+def unlock(
+    user_name: Annotated[str, typer.Argument(help="Whose lockout to end")],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """End a user's lockout after too many failed logins."""
+    with _services(data_dir, database_url) as services:
+        services.users.unlock(user_name, actor=ACTOR)
+    out.print(f"Unlocked {user_name}.")
 
 
 @app.command("remove")

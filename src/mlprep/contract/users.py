@@ -23,3 +23,4 @@ class User(WireModel):
     user_name: str
     role: Role
     created_at: datetime
+    locked_until: datetime | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -43,13 +44,24 @@ class Event:
         return {"code": self.code.value, "description": self.description, "data": self.data}
 
 
+@dataclass(frozen=True)
+class Holder:
+    """Whose token opened a subscription: it ends when that token or user is revoked."""
+
+    user_id: str
+    jti: str
+
+
 @dataclass(eq=False)
 class Subscription:
-    """A subscriber's queue. `dropped` turns true when it fell too far behind."""
+    """A subscriber's queue. When it ends, `dropped` says it fell too far behind, `revoked`
+    that its token was revoked (logout, new password, user removed)."""
 
     streams: frozenset[Stream]
     queue: asyncio.Queue[Event | None] = field(default_factory=lambda: asyncio.Queue(256))
+    holder: Holder | None = None
     dropped: bool = False
+    revoked: bool = False
 
     async def next(self) -> Event | None:
         """The next event, or None once the subscription has ended."""
@@ -63,11 +75,19 @@ class EventBus:
         self._subscriptions: set[Subscription] = set()
         self._queue_size = queue_size
         self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.published = 0
 
-    def subscribe(self, streams: frozenset[Stream] = frozenset(Stream)) -> Subscription:
-        """Start receiving events of `streams` (a subscription made after close() ends at once)."""
-        subscription = Subscription(streams, asyncio.Queue(self._queue_size))
+    def subscribe(
+        self, streams: frozenset[Stream] = frozenset(Stream), holder: Holder | None = None
+    ) -> Subscription:
+        """Start receiving events of `streams` (a subscription made after close() ends at once).
+
+        `holder` names the token that opened it, if one did (see `end_sessions`).
+        """
+        with contextlib.suppress(RuntimeError):  # no loop: a test driving the bus by hand
+            self._loop = asyncio.get_running_loop()
+        subscription = Subscription(streams, asyncio.Queue(self._queue_size), holder)
         if self._closed:
             # A client that connects while the server stops must not hold the shutdown up.
             subscription.queue.put_nowait(None)
@@ -95,6 +115,23 @@ class EventBus:
             except asyncio.QueueFull:
                 self._drop(subscription)
 
+    def end_sessions(self, user_id: str, jti: str | None = None) -> None:
+        """End the subscriptions opened with one token of a user (`jti`), or with any of them.
+
+        Safe to call from any thread (a synchronous handler runs on a worker thread).
+        """
+        loop = self._loop
+        if loop is not None and not _running_on(loop):
+            loop.call_soon_threadsafe(self.end_sessions, user_id, jti)
+            return
+        for subscription in list(self._subscriptions):
+            holder = subscription.holder
+            if holder is None or holder.user_id != user_id:
+                continue
+            if jti is None or holder.jti == jti:
+                subscription.revoked = True
+                self._end(subscription)
+
     def close(self) -> None:
         """End every subscription, and any made later (the server is stopping)."""
         self._closed = True
@@ -112,3 +149,10 @@ class EventBus:
         while not subscription.queue.empty():
             subscription.queue.get_nowait()
         subscription.queue.put_nowait(None)
+
+
+def _running_on(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False

@@ -1,11 +1,17 @@
-"""Failed-login counters behind the lockout policy."""
+"""Login attempts counted per user name, behind the lockout policy.
+
+An attempt is counted *before* its password is checked, in one atomic statement (an upsert that
+returns the new count), so that concurrent guesses, from one process or several sharing
+PostgreSQL, can never pass the limit: each gets a distinct number, and only numbers up to the
+threshold are checked at all.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, and_, case, delete, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -14,7 +20,7 @@ from mlprep.store.tables import login_attempts
 
 @dataclass(frozen=True)
 class LoginAttempts:
-    """Failures counted under one key, and the end of its lock, if locked."""
+    """Attempts counted under one key since its last success or lock, and the lock's end."""
 
     key: str
     failures: int
@@ -22,7 +28,7 @@ class LoginAttempts:
 
 
 class LoginAttemptStore:
-    """Counts failures per key ("user:…" or "client:…")."""
+    """Counts attempts per key (`user:<folded name>`)."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -37,33 +43,42 @@ class LoginAttemptStore:
             return LoginAttempts(key, 0, None)
         return LoginAttempts(key, row.failures, row.locked_until)
 
-    def record_failure(self, key: str, threshold: int, lock_until: datetime) -> LoginAttempts:
-        """Count one failure; at `threshold` failures, lock the key until `lock_until`."""
+    def count_attempt(
+        self, key: str, now: datetime, threshold: int, lock_until: datetime
+    ) -> LoginAttempts:
+        """Count one attempt under `key` and return the counters as they now stand.
+
+        A lock that has ended starts the count again from this attempt. The attempt that
+        reaches `threshold` (at least 2) locks the key until `lock_until`; its own password is
+        still checked, and a success clears the lock.
+        """
+        table = login_attempts
+        when = table.c.locked_until.type
+        lock_ended = and_(table.c.locked_until.is_not(None), table.c.locked_until <= now)
+        failures = case((lock_ended, literal(1)), else_=table.c.failures + 1)
+        locked_until = case(
+            (lock_ended, literal(None, when)),
+            (
+                and_(table.c.locked_until.is_(None), table.c.failures + 1 >= threshold),
+                literal(lock_until, when),
+            ),
+            else_=table.c.locked_until,
+        )
         dialect_insert = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
+        statement = (
+            dialect_insert(table)
+            .values(key=key, failures=1, locked_until=None)
+            .on_conflict_do_update(
+                index_elements=[table.c.key],
+                set_={"failures": failures, "locked_until": locked_until},
+            )
+            .returning(table.c.failures, table.c.locked_until)
+        )
         with self._engine.begin() as connection:
-            statement = dialect_insert(login_attempts).values(
-                key=key, failures=1, locked_until=None
-            )
-            connection.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[login_attempts.c.key],
-                    set_={"failures": login_attempts.c.failures + 1},
-                )
-            )
-            failures = connection.execute(
-                select(login_attempts.c.failures).where(login_attempts.c.key == key)
-            ).scalar_one()
-            locked_until = None
-            if failures >= threshold:
-                locked_until = lock_until
-                connection.execute(
-                    update(login_attempts)
-                    .where(login_attempts.c.key == key)
-                    .values(failures=0, locked_until=lock_until)
-                )
-        return LoginAttempts(key, failures, locked_until)
+            row = connection.execute(statement).one()
+        return LoginAttempts(key, row.failures, row.locked_until)
 
     def clear(self, key: str) -> None:
-        """Forget the failures of `key` (after a successful login)."""
+        """Forget the attempts and any lock of `key` (a success, an unlock, a new password)."""
         with self._engine.begin() as connection:
             connection.execute(delete(login_attempts).where(login_attempts.c.key == key))

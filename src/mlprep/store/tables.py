@@ -7,6 +7,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -37,6 +38,8 @@ users = Table(
     Column("password_hash", String(200), nullable=False),
     Column("role", String(32), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+    # Moves on with each new password (and role): tokens of an earlier generation are refused.
+    Column("token_generation", Integer, nullable=False, server_default="0"),
 )
 
 revoked_tokens = Table(
@@ -49,7 +52,7 @@ revoked_tokens = Table(
 login_attempts = Table(
     "login_attempts",
     metadata,
-    # "user:<folded name>" or "client:<address>"
+    # "user:<folded name>"
     Column("key", String(300), primary_key=True),
     Column("failures", Integer, nullable=False),
     Column("locked_until", UtcDateTime(), nullable=True),
@@ -160,6 +163,9 @@ instrument_settings = Table(
     Column("instrument_id", String(64), primary_key=True),
     Column("uv_interval", String(32), nullable=False),
     Column("catalogue_version", Integer, nullable=True),
+    # The simulated clock: its offset from the system clock, and its speed (instrument state).
+    Column("clock_offset_us", BigInteger, nullable=False, server_default="0"),
+    Column("clock_speed", Float, nullable=True),
 )
 
 protocol_runs = Table(

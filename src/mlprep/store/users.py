@@ -21,6 +21,7 @@ class UserRecord:
     password_hash: str
     role: str
     created_at: datetime
+    token_generation: int = 0
 
 
 class UserStore:
@@ -72,10 +73,13 @@ class UserStore:
             return int(connection.execute(select(func.count()).select_from(users)).scalar_one())
 
     def set_password_hash(self, user_id: str, password_hash: str) -> bool:
-        """Replace a user's password hash; False if there is no such user."""
+        """Replace a user's password hash and end their earlier tokens' generation; False if
+        there is no such user."""
         with self._engine.begin() as connection:
             result = connection.execute(
-                update(users).where(users.c.id == user_id).values(password_hash=password_hash)
+                update(users)
+                .where(users.c.id == user_id)
+                .values(password_hash=password_hash, token_generation=users.c.token_generation + 1)
             )
         return result.rowcount == 1
 
@@ -94,4 +98,5 @@ def _record(row: object) -> UserRecord:
         password_hash=mapping["password_hash"],
         role=mapping["role"],
         created_at=mapping["created_at"],
+        token_generation=mapping["token_generation"],
     )

@@ -1,8 +1,12 @@
-"""Passwords are kept as argon2id hashes, and checking one never raises."""
+"""Passwords are kept as argon2id hashes, checking one never raises, and checks wait in a bounded
+queue (each costs 64 MiB) that refuses logins beyond it at once."""
 
 from __future__ import annotations
 
-from mlprep.auth.passwords import hash_password, verify_password
+import pytest
+
+from mlprep.auth.passwords import PasswordChecks, hash_password, verify_password
+from mlprep.errors import ServiceBusyError
 
 
 def test_a_password_is_stored_as_a_salted_argon2id_hash() -> None:
@@ -30,3 +34,32 @@ def test_a_user_without_a_hash_never_matches() -> None:
 def test_a_damaged_hash_does_not_match_and_does_not_raise() -> None:
     assert not verify_password("not an argon2 hash", "anything")
     assert not verify_password("$argon2id$v=19$m=65536,t=3,p=4$garbage", "anything")
+
+
+@pytest.mark.anyio
+async def test_logins_beyond_the_queue_are_refused_at_once() -> None:
+    checks = PasswordChecks(concurrency=1, queue_size=1)
+    async with checks.turn(), checks.turn():
+        with pytest.raises(ServiceBusyError) as busy:
+            async with checks.turn():
+                pass
+    assert busy.value.retry_after == 1
+    async with checks.turn():
+        assert checks.admitted == 1
+    checks.close()
+
+
+@pytest.mark.anyio
+async def test_a_check_runs_on_the_bounded_threads_and_answers_like_verify_password() -> None:
+    checks = PasswordChecks(concurrency=1)
+    hashed = hash_password("a long enough password")
+
+    assert await checks.verify(hashed, "a long enough password")
+    assert not await checks.verify(hashed, "a wrong password")
+    assert not await checks.verify(None, "anything")
+    checks.close()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"

@@ -18,12 +18,14 @@ router = APIRouter(prefix="/authenticate", tags=["Authenticate"])
     summary="Log in and receive a JSON web token",
     response_model=AuthenticateResponse,
     dependencies=[Depends(accepts_json_body)],
-    responses=problem_responses(400, 401, 415, 429),
+    responses=problem_responses(400, 401, 415, 429, 503),
     openapi_extra=json_request_body(LoginRequest),
 )
-# Sync on purpose: argon2 takes a CPU-bound ~100 ms, which must not block the event loop.
-def login(body: LoginRequest, services: ServicesDep, client: ClientAddress) -> AuthenticateResponse:
-    return services.authenticator.login(body.user_name, body.password, client)
+async def login(
+    body: LoginRequest, services: ServicesDep, client: ClientAddress
+) -> AuthenticateResponse:
+    # The argon2 check runs on a bounded pool of its own threads, never on the event loop.
+    return await services.authenticator.login(body.user_name, body.password, client)
 
 
 @router.delete(

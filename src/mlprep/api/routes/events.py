@@ -4,13 +4,21 @@ Events at `/mlprep/v1/events` for browsers and curl. Both carry the bus's messag
 A subscriber is subscribed before its connection is confirmed, so it misses nothing published
 after it sees the confirmation. One that falls behind is dropped by the bus and its connection
 closed; it may reconnect and read the present state back (`GET /mlprep/v1/runs/current`).
+
+A stream lives no longer than the token that opened it: a logout, a new password or the user's
+removal in this server ends it at once (the bus's `end_sessions`), and every `RECHECK_SECONDS`
+the token is checked again, which catches the same changes made by another process (`mlprep
+users passwd` on the data directory) and the token's expiry.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
@@ -30,13 +38,15 @@ from mlprep.errors import (
     MissingCredentialsError,
     PermissionDeniedError,
 )
-from mlprep.events.bus import Event, EventBus, Stream, Subscription
+from mlprep.events.bus import Event, EventBus, Holder, Stream, Subscription
 from mlprep.services import Services
 
 PING_SECONDS = 15.0
+RECHECK_SECONDS = 5.0
 GOING_AWAY = 1001  # the server is stopping
 POLICY_VIOLATION = 1008  # no valid token (servers answer it before the handshake with a 403)
 TRY_AGAIN_LATER = 1013  # the client fell too far behind and was dropped
+REVOKED = "The token was revoked or has expired; log in again."
 DENIAL_EXTENSION = "websocket.http.response"
 PROBLEM_SCHEMA = {"$ref": "#/components/schemas/ProblemDetails"}
 NO_TOKEN = (
@@ -91,18 +101,41 @@ async def instinct_errors(websocket: WebSocket) -> None:
     await _serve_websocket(websocket, Stream.ERRORS)
 
 
+def holder_of(principal: Principal) -> Holder:
+    """The token behind a subscription, so that revoking it ends the stream."""
+    return Holder(principal.user_id, principal.claims.jti)
+
+
+def still_valid(services: Services, token: str) -> bool:
+    """Whether `token` still admits its holder to the event streams."""
+    try:
+        authorize_subscriber(services, token)
+    except (AuthenticationError, PermissionDeniedError):
+        return False
+    return True
+
+
+async def revoked_later(services: Services, token: str, every: float = RECHECK_SECONDS) -> None:
+    """Returns once `token` stops being valid, checking it every `every` seconds."""
+    while True:
+        await asyncio.sleep(every)
+        if not still_valid(services, token):
+            return
+
+
 async def _serve_websocket(websocket: WebSocket, stream: Stream) -> None:
     services: Services = websocket.app.state.services
     token = header_token(websocket) or websocket.query_params.get("access_token") or None
     try:
-        await run_in_threadpool(authorize_subscriber, services, token)
+        principal = await run_in_threadpool(authorize_subscriber, services, token)
     except (AuthenticationError, PermissionDeniedError) as refusal:
         await _refuse(websocket, refusal)
         return
-    subscription = services.bus.subscribe(frozenset({stream}))
+    assert token is not None
+    subscription = services.bus.subscribe(frozenset({stream}), holder_of(principal))
     try:
         await websocket.accept()
-        await _relay(websocket, subscription)
+        await _relay(websocket, subscription, revoked_later(services, token))
     finally:
         services.bus.unsubscribe(subscription)
 
@@ -119,11 +152,15 @@ async def _refuse(
         await websocket.close(POLICY_VIOLATION)
 
 
-async def _relay(websocket: WebSocket, subscription: Subscription) -> None:
-    """Send events until the subscription ends or the client leaves, whichever comes first."""
+async def _relay(
+    websocket: WebSocket, subscription: Subscription, revocation: Coroutine[Any, Any, None]
+) -> None:
+    """Send events until the subscription ends, the client leaves or the token stops being
+    valid, whichever comes first."""
     tasks = {
         asyncio.create_task(_until_client_leaves(websocket)),
         asyncio.create_task(_send_events(websocket, subscription)),
+        asyncio.create_task(_close_when_revoked(websocket, revocation)),
     }
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -145,7 +182,9 @@ async def _send_events(websocket: WebSocket, subscription: Subscription) -> None
     try:
         while (event := await subscription.next()) is not None:
             await websocket.send_text(message_text(event))
-        if subscription.dropped:
+        if subscription.revoked:
+            await websocket.close(POLICY_VIOLATION, REVOKED)
+        elif subscription.dropped:
             await websocket.close(TRY_AGAIN_LATER, "Fell too far behind; reconnect.")
         else:
             await websocket.close(GOING_AWAY, "The server is stopping.")
@@ -153,7 +192,21 @@ async def _send_events(websocket: WebSocket, subscription: Subscription) -> None
         pass  # the client left while we were sending
 
 
+async def _close_when_revoked(websocket: WebSocket, revocation: Coroutine[Any, Any, None]) -> None:
+    await revocation
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        await websocket.close(POLICY_VIOLATION, REVOKED)
+
+
 # -- Server-Sent Events -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A caller admitted to the SSE stream, and the token that admitted them."""
+
+    principal: Principal
+    token: str
 
 
 def event_reader(
@@ -163,12 +216,15 @@ def event_reader(
         str | None,
         Query(description="The token, for clients that cannot send headers (EventSource)"),
     ] = None,
-) -> Principal:
+) -> Reader:
     """The caller, by a bearer token in the Authorization header or the access_token query."""
-    return authorize_subscriber(services, header_token(request) or access_token or None)
+    token = header_token(request) or access_token or None
+    principal = authorize_subscriber(services, token)
+    assert token is not None
+    return Reader(principal, token)
 
 
-EventReader = Annotated[Principal, Depends(event_reader)]
+EventReader = Annotated[Reader, Depends(event_reader)]
 
 
 def parse_streams(text: str) -> frozenset[Stream]:
@@ -182,20 +238,44 @@ def parse_streams(text: str) -> frozenset[Stream]:
     return frozenset(Stream(name) for name in names)
 
 
-async def server_sent_events(subscription: Subscription, ping_seconds: float) -> AsyncIterator[str]:
+async def server_sent_events(
+    subscription: Subscription,
+    ping_seconds: float,
+    still_valid: Callable[[], bool] = lambda: True,
+    recheck_seconds: float = RECHECK_SECONDS,
+) -> AsyncIterator[str]:
     """The subscription's events as SSE frames, with a comment line whenever it is quiet for
-    `ping_seconds` (proxies close connections that stay silent)."""
+    `ping_seconds` (proxies close connections that stay silent). The stream ends once
+    `still_valid()` turns false (checked every `recheck_seconds`)."""
+    loop = asyncio.get_running_loop()
+    next_ping = loop.time() + ping_seconds
+    next_check = loop.time() + recheck_seconds
     while True:
         try:
-            event = await asyncio.wait_for(subscription.next(), ping_seconds)
+            wait = max(0.0, min(next_ping, next_check) - loop.time())
+            event = await asyncio.wait_for(subscription.next(), wait)
         except TimeoutError:
-            yield ": ping\n\n"
+            if loop.time() >= next_check:
+                next_check = loop.time() + recheck_seconds
+                if not still_valid():
+                    yield f": stream ended: {REVOKED}\n\n"
+                    return
+            if loop.time() >= next_ping:
+                next_ping = loop.time() + ping_seconds
+                yield ": ping\n\n"
             continue
         if event is None:
-            reason = "fell too far behind; reconnect" if subscription.dropped else "server stopping"
-            yield f": stream ended: {reason}\n\n"
+            yield f": stream ended: {_end_reason(subscription)}\n\n"
             return
         yield f"event: {event.code.value}\ndata: {message_text(event)}\n\n"
+
+
+def _end_reason(subscription: Subscription) -> str:
+    if subscription.revoked:
+        return REVOKED
+    if subscription.dropped:
+        return "fell too far behind; reconnect"
+    return "server stopping"
 
 
 class EventStreamResponse(StreamingResponse):
@@ -204,10 +284,14 @@ class EventStreamResponse(StreamingResponse):
     media_type = "text/event-stream"
 
     def __init__(
-        self, bus: EventBus, subscription: Subscription, ping_seconds: float = PING_SECONDS
+        self,
+        bus: EventBus,
+        subscription: Subscription,
+        still_valid: Callable[[], bool] = lambda: True,
+        ping_seconds: float = PING_SECONDS,
     ) -> None:
         super().__init__(
-            server_sent_events(subscription, ping_seconds),
+            server_sent_events(subscription, ping_seconds, still_valid),
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
         self._bus = bus
@@ -254,10 +338,13 @@ def _problems_as_json(*statuses: int) -> dict[int | str, dict[str, Any]]:
     openapi_extra={"security": [{"HTTPBearer": []}]},
 )
 async def get_events(
-    _: EventReader,
+    reader: EventReader,
     services: ServicesDep,
     streams: Annotated[
         str, Query(description="The streams to follow, separated by commas: events, errors")
     ] = "events,errors",
 ) -> EventStreamResponse:
-    return EventStreamResponse(services.bus, services.bus.subscribe(parse_streams(streams)))
+    subscription = services.bus.subscribe(parse_streams(streams), holder_of(reader.principal))
+    return EventStreamResponse(
+        services.bus, subscription, partial(still_valid, services, reader.token)
+    )
