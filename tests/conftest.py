@@ -32,6 +32,12 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests (marked `anyio`) run on asyncio, as the server does."""
+    return "asyncio"
+
+
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[PostgresCluster]:
     """A PostgreSQL server for the whole session (missing binaries fail the tests that need it)."""

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+
+# Told the clock's offset and speed after each change, so that they can be kept (instrument state).
+ClockListener = Callable[[timedelta, float], None]
 
 
 class Clock(Protocol):
@@ -47,16 +51,24 @@ class SimulatedClock:
 
     A simulated duration `d` waits `d / speed` real seconds and then moves the offset so that the
     clock has passed exactly `d` (speed 0: no wait at all). The offset can also be advanced by hand,
-    which is how a user makes a procedure fall due without waiting a day.
+    which is how a user makes a procedure fall due without waiting a day. `listener` hears of every
+    change of offset or speed, so that a restart can resume the same time (it never runs back).
     """
 
-    def __init__(self, base: Clock | None = None, speed: float = 1.0) -> None:
+    def __init__(
+        self,
+        base: Clock | None = None,
+        speed: float = 1.0,
+        offset: timedelta = timedelta(0),
+        listener: ClockListener | None = None,
+    ) -> None:
         if speed < 0:
             raise ValueError("speed must be zero or positive")
         self._base = base or SystemClock()
-        self._offset = timedelta(0)
+        self._offset = offset
         self._speed = speed
         self._lock = threading.Lock()
+        self._listener = listener
 
     def now(self) -> datetime:
         return self._base.now() + self._offset
@@ -70,6 +82,7 @@ class SimulatedClock:
         if value < 0:
             raise ValueError("speed must be zero or positive")
         self._speed = value
+        self._changed()
 
     @property
     def offset(self) -> timedelta:
@@ -81,6 +94,7 @@ class SimulatedClock:
             raise ValueError("the clock only moves forward")
         with self._lock:
             self._offset += delta
+        self._changed()
 
     async def pass_time(self, duration: timedelta) -> None:
         """Let `duration` of instrument time pass; cancellable (abort stops an action so)."""
@@ -91,3 +105,9 @@ class SimulatedClock:
             behind = target - self.now()
             if behind > timedelta(0):
                 self._offset += behind
+        if behind > timedelta(0):
+            self._changed()
+
+    def _changed(self) -> None:
+        if self._listener is not None:
+            self._listener(self._offset, self._speed)

@@ -85,11 +85,13 @@ def open_services(
     expire every session.
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    real_clock = clock or SystemClock()
-    clock = SimulatedClock(base=real_clock, speed=settings.speed)
     ids = ids or RandomIds()
     engine = create_database_engine(settings.resolved_database_url())
     migrate_to_head(engine)
+    instrument_id = settings.instrument_id
+    instrument_settings = InstrumentSettingsStore(engine, instrument_id, DEFAULT_INTERVAL)
+    real_clock = clock or SystemClock()
+    clock = _instrument_clock(real_clock, settings, instrument_settings)
     audit = AuditTrail(AuditStore(engine), clock, ids)
     bus = EventBus()
     user_store = UserStore(engine)
@@ -110,7 +112,6 @@ def open_services(
         real_clock,
         bus.end_sessions,
     )
-    instrument_id = settings.instrument_id
     channels = (Channel.FRONT, Channel.REAR)[: settings.channels]
     instrument = SimulatedInstrument(
         InstrumentInfo(
@@ -125,7 +126,6 @@ def open_services(
     catalogue = load_catalogue()
     procedure_store = ProcedureStore(engine, instrument_id)
     run_store = RunStore(engine, instrument_id)
-    instrument_settings = InstrumentSettingsStore(engine, instrument_id, DEFAULT_INTERVAL)
     protocol_runs = ProtocolRunStore(engine, instrument_id)
     run_engine = RunEngine(
         catalogue, procedure_store, run_store, instrument, clock, ids, bus, audit
@@ -171,6 +171,19 @@ def open_services(
     )
 
 
+def _instrument_clock(
+    base: Clock, settings: Settings, store: InstrumentSettingsStore
+) -> SimulatedClock:
+    """The instrument's clock, resuming the offset kept by the last run (time never runs back)
+    and its speed, unless the settings name a speed."""
+    kept = store.clock_state()
+    speed = settings.speed if settings.speed is not None else kept.speed
+    clock = SimulatedClock(base, 1.0 if speed is None else speed, kept.offset, store.keep_clock)
+    if settings.speed is not None and settings.speed != kept.speed and store.exists():
+        store.keep_clock(clock.offset, clock.speed)
+    return clock
+
+
 def prepare_first_start(services: Services) -> str | None:
     """First start: create `admin` and, unless `fresh_install`, load the maintenance catalogue.
 
@@ -181,6 +194,7 @@ def prepare_first_start(services: Services) -> str | None:
     )
     if not services.instrument_settings.exists():
         services.instrument_settings.set_uv_interval(DEFAULT_INTERVAL)
+        services.instrument_settings.keep_clock(services.clock.offset, services.clock.speed)
         if not services.settings.fresh_install:
             services.procedures.initialize(actor="mlprep")
     return generated

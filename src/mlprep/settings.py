@@ -31,7 +31,8 @@ class Settings(BaseSettings):
     serial_number: str = "PREP-SIM-0001"
     time_zone: str = "UTC"
     channels: Literal[1, 2] = 2
-    speed: float = Field(default=1.0, ge=0)
+    # None: the speed the instrument last ran at (1 on a first start).
+    speed: float | None = Field(default=None, ge=0)
     fault_rate: float = Field(default=0.0, ge=0, le=1)
     fault_seed: int | None = None
     fresh_install: bool = False

@@ -8,7 +8,7 @@ from typing import Any
 from tests.asgi import ApiClient
 
 AUTHENTICATE = {
-    ("post", "/api/v1/authenticate"): ("login", {"200", "400", "401", "415", "429"}),
+    ("post", "/api/v1/authenticate"): ("login", {"200", "400", "401", "415", "429", "503"}),
     ("delete", "/api/v1/authenticate"): ("logout", {"200", "401"}),
     ("post", "/api/v1/authenticate/renew-token"): ("renewToken", {"200", "401"}),
     ("get", "/api/v1/authenticate/check-authentication"): ("checkAuthentication", {"200", "401"}),

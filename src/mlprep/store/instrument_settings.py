@@ -1,11 +1,22 @@
-"""Per-instrument settings (the UV routine interval)."""
+"""Per-instrument settings: the UV routine interval, and the simulated clock's offset and speed."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from mlprep.contract.maintenance import UvInterval
 from mlprep.store.tables import instrument_settings
+
+
+@dataclass(frozen=True)
+class ClockState:
+    """The simulated clock as last kept: its offset from the system clock, its speed if set."""
+
+    offset: timedelta
+    speed: float | None
 
 
 class InstrumentSettingsStore:
@@ -40,6 +51,34 @@ class InstrumentSettingsStore:
         """Store the UV routine interval."""
         with self._engine.begin() as connection:
             write_uv_interval(connection, self._instrument, interval)
+
+    def clock_state(self) -> ClockState:
+        """The simulated clock as last kept (no offset and no speed before the first change)."""
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(
+                    instrument_settings.c.clock_offset_us, instrument_settings.c.clock_speed
+                ).where(instrument_settings.c.instrument_id == self._instrument)
+            ).first()
+        if row is None:
+            return ClockState(timedelta(0), None)
+        return ClockState(timedelta(microseconds=row.clock_offset_us), row.clock_speed)
+
+    def keep_clock(self, offset: timedelta, speed: float) -> None:
+        """Keep the simulated clock's offset and speed (creating this instrument's row)."""
+        values = {"clock_offset_us": offset // timedelta(microseconds=1), "clock_speed": speed}
+        with self._engine.begin() as connection:
+            changed = connection.execute(
+                update(instrument_settings)
+                .where(instrument_settings.c.instrument_id == self._instrument)
+                .values(**values)
+            ).rowcount
+            if changed == 0:
+                connection.execute(
+                    insert(instrument_settings).values(
+                        instrument_id=self._instrument, uv_interval=self._default_uv.value, **values
+                    )
+                )
 
 
 def write_uv_interval(connection: Connection, instrument_id: str, interval: UvInterval) -> None:

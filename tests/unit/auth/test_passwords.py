@@ -58,8 +58,3 @@ async def test_a_check_runs_on_the_bounded_threads_and_answers_like_verify_passw
     assert not await checks.verify(hashed, "a wrong password")
     assert not await checks.verify(None, "anything")
     checks.close()
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
