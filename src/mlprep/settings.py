@@ -10,6 +10,8 @@ import platformdirs
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from mlprep.logs import LogFormat
+
 
 def default_data_dir() -> Path:
     """The platform's per-user data directory for mlprep."""
@@ -36,6 +38,8 @@ class Settings(BaseSettings):
     fault_rate: float = Field(default=0.0, ge=0, le=1)
     fault_seed: int | None = None
     fresh_install: bool = False
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: LogFormat = LogFormat.TEXT
 
     @field_validator("time_zone")
     @classmethod

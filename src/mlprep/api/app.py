@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 
 from mlprep import __version__
+from mlprep.api.access_log import AccessLogMiddleware
 from mlprep.api.middleware import RequestContextMiddleware
 from mlprep.api.problems import install_problem_handlers
 from mlprep.api.routes import (
@@ -101,4 +102,5 @@ def create_app(
         return JSONResponse(app.openapi())
 
     app.add_middleware(RequestContextMiddleware, simulated=True)
+    app.add_middleware(AccessLogMiddleware)  # outermost: times and logs every answer
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import re
 import signal
@@ -19,6 +20,7 @@ from pydantic import ValidationError
 from mlprep.api.app import create_app, end_event_streams
 from mlprep.cli.console import abort, err
 from mlprep.errors import MlprepError
+from mlprep.logs import LEVELS, LogFormat, configure_logging
 from mlprep.services import open_services, prepare_first_start
 from mlprep.settings import Settings
 
@@ -28,6 +30,7 @@ GRACEFUL_SHUTDOWN_SECONDS = 5
 STREAM_GOODBYE_SECONDS = 0.1
 STARTUP_FAILURE = 3  # uvicorn's exit status when it cannot start (e.g. the port is taken)
 QUERY_TOKEN = re.compile(r"(access_token=)[^&\s\"]+")
+logger = logging.getLogger("mlprep.serve")
 
 
 def serve(
@@ -70,6 +73,14 @@ def serve(
             help="First start leaves the procedure list empty [MLPREP_FRESH_INSTALL]",
         ),
     ] = None,
+    log_level: Annotated[
+        str | None,
+        typer.Option(help=f"Least severe level logged: {', '.join(LEVELS)} [MLPREP_LOG_LEVEL]"),
+    ] = None,
+    log_format: Annotated[
+        LogFormat | None,
+        typer.Option(help="Log lines as text or JSON objects [MLPREP_LOG_FORMAT]"),
+    ] = None,
 ) -> None:
     """Run the server (first start creates the data directory, secret and `admin` user)."""
     settings = _settings(
@@ -85,7 +96,12 @@ def serve(
         serial_number=serial_number,
         time_zone=time_zone,
         fresh_install=fresh_install,
+        log_level=log_level.lower() if log_level else None,
+        log_format=log_format,
     )
+    configure_logging(settings.log_level, settings.log_format)
+    # Before anything is created: a busy port must not leave a data directory and a user behind.
+    _ensure_port_free(settings.host, settings.port)
     try:
         services = open_services(settings)
     except Exception as error:  # the database is unreachable or the data dir unwritable
@@ -101,9 +117,11 @@ def serve(
             f"First start: created user [bold]admin[/bold] with password [bold]{generated}[/bold] "
             f"(also written to {settings.data_dir / 'initial-admin-password'})."
         )
-    err.print(
-        f"mlprep: serving http://{settings.host}:{settings.port} "
-        f"(data in {settings.data_dir}; simulated instrument)"
+    logger.info(
+        "serving http://%s:%d (data in %s; simulated instrument)",
+        settings.host,
+        settings.port,
+        settings.data_dir,
     )
     # uvicorn handles SIGINT/SIGTERM: it stops accepting, finishes requests, runs the lifespan's
     # shutdown (which closes the database), then raises the signal again under the handler that
@@ -115,8 +133,8 @@ def serve(
             app,
             host=settings.host,
             port=settings.port,
-            log_level="info",
-            access_log=False,
+            log_config=None,  # configure_logging has set the handlers and the level
+            access_log=False,  # mlprep.access logs each request instead
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         ),
         app,
@@ -126,6 +144,30 @@ def serve(
     server.run()
     if not server.started:
         raise SystemExit(STARTUP_FAILURE)  # uvicorn has logged why
+
+
+def _ensure_port_free(host: str, port: int) -> None:
+    """Exit with a plain message if `host:port` cannot be listened on (taken, or not ours)."""
+    if port == 0:
+        return  # any free port
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as error:
+        abort(f"cannot listen on {host!r}: {error.strerror}; check --host or MLPREP_HOST.", code=2)
+    family, kind, protocol, _name, address = addresses[0]
+    with socket.socket(family, kind, protocol) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                abort(
+                    f"port {port} on {host} is already in use (another mlprep, or another "
+                    "program); choose another with --port or MLPREP_PORT, e.g. --port "
+                    f"{port + 1}.",
+                    code=2,
+                )
+            abort(f"cannot listen on {host}:{port}: {error.strerror}.", code=2)
 
 
 def _settings(**overrides: Any) -> Settings:

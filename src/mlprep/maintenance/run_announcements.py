@@ -1,10 +1,12 @@
 """What the run engine tells the event bus, in the shapes DESIGN §8 gives each event code.
 
-The engine calls these only after the change they announce has been committed.
+The engine calls these only after the change they announce has been committed. Each is also one
+line in the server's log (logger `mlprep.runs`).
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import tzinfo
 from typing import Any
 
@@ -15,6 +17,8 @@ from mlprep.maintenance.catalogue import ProcedureDefinition
 from mlprep.maintenance.counters import CounterKind
 from mlprep.maintenance.wire import error_to_wire, view_to_wire
 from mlprep.store.runs import ErrorRecord, ViewRecord
+
+logger = logging.getLogger("mlprep.runs")
 
 
 class RunAnnouncer:
@@ -29,6 +33,15 @@ class RunAnnouncer:
     ) -> None:
         """`maintenancestatus`: the run moved to `state` at step index `step`."""
         steps = definition.steps
+        logger.info(
+            "run %s (%s) %s at step %d/%d",
+            run_id,
+            definition.name,
+            state.value,
+            step + 1,
+            len(steps),
+            extra={"runId": run_id, "state": state.value, "step": step + 1},
+        )
         self._publish(
             EventCode.MAINTENANCE_STATUS,
             f"{definition.name}: {state.value}",
@@ -45,6 +58,14 @@ class RunAnnouncer:
 
     def view_opened(self, view: ViewRecord) -> None:
         """`maintenancedata`: a view opened; the data is the view."""
+        logger.info(
+            "run %s opened view %s '%s' (%s)",
+            view.run_id,
+            view.id,
+            view.title,
+            "/".join(view.results),
+            extra={"runId": view.run_id, "viewId": view.id},
+        )
         self._publish(
             EventCode.MAINTENANCE_DATA,
             view.title,
@@ -61,6 +82,14 @@ class RunAnnouncer:
         description: str,
     ) -> None:
         """`viewclosed`: a view was answered, or closed because its run ended (result None)."""
+        logger.info(
+            "run %s closed view %s with %s by %s",
+            run_id,
+            view_id,
+            result or "no answer",
+            closed_by,
+            extra={"runId": run_id, "viewId": view_id, "result": result},
+        )
         self._publish(
             EventCode.VIEW_CLOSED,
             description,
@@ -83,6 +112,13 @@ class RunAnnouncer:
 
     def error_raised(self, error: ErrorRecord) -> None:
         """`error` on the errors stream: an action faulted."""
+        logger.warning(
+            "run %s raised error %s: %s",
+            error.run_id,
+            error.id,
+            error.response,
+            extra={"runId": error.run_id, "errorId": error.id},
+        )
         self._bus.publish(
             Event(
                 EventCode.ERROR,
@@ -94,6 +130,13 @@ class RunAnnouncer:
 
     def finished(self, run_id: str, definition: ProcedureDefinition, outcome: RunState) -> None:
         """`finished`: the run ended with `outcome`."""
+        logger.info(
+            "run %s (%s) ended %s",
+            run_id,
+            definition.name,
+            outcome.value,
+            extra={"runId": run_id, "outcome": outcome.value},
+        )
         self._publish(
             EventCode.FINISHED,
             f"{definition.name} ended: {outcome.value}",
