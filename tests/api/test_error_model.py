@@ -109,6 +109,11 @@ def test_an_unknown_route_is_a_404(client: ApiClient, path: str) -> None:
         ("PUT", "/authenticate", {"POST", "DELETE"}),
         ("GET", "/authenticate/renew-token", {"POST"}),
         ("DELETE", "/authenticate/check-authentication", {"GET"}),
+        # A literal path outranks /maintenance/{id} (GET, POST), as ASP.NET ranks routes.
+        ("OPTIONS", "/maintenance/abort", {"POST"}),
+        ("PUT", "/maintenance/close-view", {"POST"}),
+        ("DELETE", "/maintenance/uv-routine-settings", {"GET", "PUT"}),
+        ("DELETE", "/maintenance/0123456789abcdef0123456789abcdef", {"GET", "POST"}),
     ],
 )
 def test_a_wrong_method_is_a_405_that_lists_the_allowed_ones(

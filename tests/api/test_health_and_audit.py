@@ -3,15 +3,23 @@ audit trail records logins, logouts, lockouts and user changes for those allowed
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from mlprep.api.app import create_app
+from mlprep.clock import FakeClock
 from mlprep.contract.users import Role
-from mlprep.services import Services
+from mlprep.services import Services, open_services, prepare_first_start
+from mlprep.settings import Settings
 from tests.asgi import ApiClient
 from tests.problems import assert_problem
 from tests.sessions import ADMIN_PASSWORD, bearer, log_in
+
+INSTRUMENT_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d$")
 
 
 def audit(client: ApiClient, headers: dict[str, str], **query: Any) -> dict[str, Any]:
@@ -122,3 +130,28 @@ def test_a_bad_page_request_is_a_400(
 
 def test_reading_the_trail_needs_a_token(client: ApiClient) -> None:
     assert_problem(client.get("/mlprep/v1/audit"), 401)
+
+
+def test_audit_times_are_the_instruments_with_microseconds_and_a_numeric_offset(
+    client: ApiClient, services: Services, clock: FakeClock, admin_headers: dict[str, str]
+) -> None:
+    services.clock.advance(timedelta(days=2))  # the simulator's clock, not the wall clock
+    services.users.add("bob", "bobs password", Role.OPERATOR, actor="admin")
+
+    entry = audit(client, admin_headers, action="user.add")["items"][0]
+
+    assert INSTRUMENT_TIME.match(entry["at"]), entry["at"]
+    assert datetime.fromisoformat(entry["at"]) == clock.now() + timedelta(days=2)
+
+
+def test_audit_times_are_shown_in_the_instruments_time_zone(tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data", admin_password=ADMIN_PASSWORD, time_zone="America/Denver"
+    )
+    services = open_services(settings, clock=FakeClock())  # 2026-04-29: daylight saving time
+    prepare_first_start(services)
+    with ApiClient(create_app(settings, services_factory=lambda _: services)) as client:
+        headers = bearer(log_in(client, "admin", ADMIN_PASSWORD))
+        entry = audit(client, headers, limit=1)["items"][0]
+
+    assert entry["at"].endswith("-06:00")

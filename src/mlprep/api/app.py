@@ -12,6 +12,7 @@ from mlprep import __version__
 from mlprep.api.access_log import AccessLogMiddleware
 from mlprep.api.middleware import RequestContextMiddleware
 from mlprep.api.problems import install_problem_handlers
+from mlprep.api.route_table import RouteTable
 from mlprep.api.routes import (
     audit,
     authenticate,
@@ -43,11 +44,22 @@ is refused (401 or 403). The same messages come as Server-Sent Events from `GET 
 """
 
 
+VENDOR_ROUTERS = (authenticate.router, maintenance.router)
+OUR_ROUTERS = (
+    health.router,
+    audit.router,
+    metrics.router,
+    runs.router,
+    events.router,
+    simulator.router,
+)
+
+
 def vendor_router() -> APIRouter:
     """The vendor's operations, ready to be mounted under each prefix."""
     router = APIRouter()
-    router.include_router(authenticate.router)
-    router.include_router(maintenance.router)
+    for operations in VENDOR_ROUTERS:
+        router.include_router(operations)
     return router
 
 
@@ -89,13 +101,13 @@ def create_app(
     vendor = vendor_router()
     for position, prefix in enumerate(VENDOR_PREFIXES):
         app.include_router(vendor, prefix=prefix, include_in_schema=position == 0)
-    app.include_router(health.router, prefix=OUR_PREFIX)
-    app.include_router(audit.router, prefix=OUR_PREFIX)
-    app.include_router(metrics.router, prefix=OUR_PREFIX)
-    app.include_router(runs.router, prefix=OUR_PREFIX)
-    app.include_router(events.router, prefix=OUR_PREFIX)
+    for router in OUR_ROUTERS:
+        app.include_router(router, prefix=OUR_PREFIX)
     app.include_router(events.websocket_router, prefix="/NimbusLite")
-    app.include_router(simulator.router, prefix=OUR_PREFIX)
+    table = RouteTable()
+    table.add_all((prefix, router) for prefix in VENDOR_PREFIXES for router in VENDOR_ROUTERS)
+    table.add_all((OUR_PREFIX, router) for router in OUR_ROUTERS)
+    app.state.route_table = table
 
     @app.get("/swagger/v1/swagger.json", include_in_schema=False)
     def swagger_json() -> JSONResponse:

@@ -10,9 +10,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection
-from starlette.routing import Match
 
 from mlprep.api.responses import problem_schema
+from mlprep.api.route_table import RouteTable
 from mlprep.errors import (
     AuthenticationError,
     BadCredentialsError,
@@ -178,17 +178,8 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
 
 
 def _allowed_methods(request: Request) -> str:
-    # Starlette's 405 names only the methods of the first route on the path, but each method is a
-    # route of its own here: ask the router which methods would match.
-    routes = request.app.router.routes
-    allowed = [
-        method
-        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
-        if any(
-            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
-        )
-    ]
-    return ", ".join(allowed)
+    table: RouteTable | None = getattr(request.app.state, "route_table", None)
+    return ", ".join(table.allowed_methods(request.url.path)) if table else ""
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from mlprep.contract.base import WireModel
+from mlprep.contract.time import InstrumentTime
 
 
 class AuditEntry(WireModel):
-    """One thing someone did, or tried to do."""
+    """One thing someone did, or tried to do, at a time of the instrument's clock."""
 
     id: str
-    at: datetime
+    at: InstrumentTime
     actor: str | None
     action: str
     target: str | None

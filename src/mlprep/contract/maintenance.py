@@ -12,13 +12,16 @@ from mlprep.contract.time import InstrumentTime
 
 
 class WireEnum(StrEnum):
-    """A string enum read case-insensitively, as ASP.NET's JsonStringEnumConverter reads them."""
+    """A string enum read as ASP.NET's JsonStringEnumConverter reads them: by name in any letter
+    case, or by its integer value (the member's position, 0 first)."""
 
     @classmethod
     def _missing_(cls, value: object) -> Any:
         if isinstance(value, str):
             folded = value.casefold()
             return next((member for member in cls if member.value.casefold() == folded), None)
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(cls):
+            return list(cls)[value]
         return None
 
 
@@ -123,9 +126,8 @@ class UvRoutineSettings(WireModel):
 class CloseViewRequest(WireModel):
     """The answer to a view (`POST /maintenance/close-view`)."""
 
-    view_id: str = Field(
-        min_length=1, max_length=100, examples=["5854c6bfedba41cba94560861b0075d8"]
-    )
+    # Any string, as the contract has it: an unknown (or empty) id is a 404, not a 400.
+    view_id: str = Field(max_length=100, examples=["5854c6bfedba41cba94560861b0075d8"])
     view_result: ViewResult
     view_input: str | None = Field(default=None, max_length=10_000)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 from mlprep.contract.base import WireModel
+from mlprep.contract.time import InstrumentTime
 
 
 class Role(StrEnum):
@@ -17,10 +17,14 @@ class Role(StrEnum):
 
 
 class User(WireModel):
-    """A user as others may see it (never the password hash)."""
+    """A user as others may see it (never the password hash).
+
+    `createdAt` is a time of the instrument's clock; `lockedUntil` one of the wall clock, which
+    lockouts and tokens keep to (advancing the simulator never ends a lock).
+    """
 
     id: str
     user_name: str
     role: Role
-    created_at: datetime
-    locked_until: datetime | None = None
+    created_at: InstrumentTime
+    locked_until: InstrumentTime | None = None

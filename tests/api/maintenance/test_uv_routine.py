@@ -79,6 +79,10 @@ def test_the_setting_is_changed_in_any_json_media_type(
         ({"interval": "weekly"}, "Weekly"),
         ({"Interval": "EveryProtocolRun"}, "EveryProtocolRun"),
         ({"INTERVAL": "NEVER"}, "Never"),
+        # The ids `uv-routine-interval-options` lists, as ASP.NET's enum binding reads them.
+        ({"interval": 0}, "Never"),
+        ({"interval": 1}, "EveryProtocolRun"),
+        ({"interval": 3}, "Weekly"),
     ],
 )
 def test_names_and_values_are_read_in_any_letter_case(
@@ -91,7 +95,17 @@ def test_names_and_values_are_read_in_any_letter_case(
 
 @pytest.mark.parametrize(
     "body",
-    [{"interval": "Hourly"}, {}, {"interval": None}, {"interval": 7}, ["Daily"], "Daily"],
+    [
+        {"interval": "Hourly"},
+        {},
+        {"interval": None},
+        {"interval": 7},
+        {"interval": -1},
+        {"interval": True},
+        {"interval": 2.5},
+        ["Daily"],
+        "Daily",
+    ],
 )
 def test_an_unknown_or_missing_interval_is_a_validation_problem(
     client: ApiClient, admin_headers: dict[str, str], prefix: str, body: object

@@ -118,14 +118,36 @@ def test_a_view_of_an_ended_run_is_not_found(
     assert_problem(close_view(client, admin_headers, prefix, view, "Ok"), 404)
 
 
+@pytest.mark.parametrize("view_id", ["", " ", "not-a-view"])
+def test_an_empty_or_unknown_view_id_is_not_found(
+    client: ApiClient, admin_headers: dict[str, str], prefix: str, view_id: str
+) -> None:
+    body = {"viewId": view_id, "viewResult": "Ok"}
+
+    response = client.post(f"{prefix}/maintenance/close-view", json=body, headers=admin_headers)
+
+    assert "no open view" in assert_problem(response, 404)["detail"]
+
+
+def test_a_result_is_read_by_name_or_by_its_number_as_asp_net_reads_enums(
+    client: ApiClient, admin_headers: dict[str, str], prefix: str
+) -> None:
+    view = first_view(client, admin_headers, prefix)  # "Clear the deck": Ok or Cancel
+    body = {"viewId": view["viewId"], "viewResult": 0}  # 0 = Ok
+
+    response = client.post(f"{prefix}/maintenance/close-view", json=body, headers=admin_headers)
+
+    assert response.status_code == 200, response.text
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
         ({"viewResult": "Ok"}, "viewId"),
-        ({"viewId": "", "viewResult": "Ok"}, "viewId"),
         ({"viewId": "0" * 32}, "viewResult"),
         ({"viewId": "0" * 32, "viewResult": "Maybe"}, "viewResult"),
-        ({"viewId": "0" * 32, "viewResult": 1}, "viewResult"),
+        ({"viewId": "0" * 32, "viewResult": 5}, "viewResult"),
+        ({"viewId": "0" * 32, "viewResult": True}, "viewResult"),
     ],
 )
 def test_a_malformed_answer_is_a_validation_problem(

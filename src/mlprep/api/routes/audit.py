@@ -10,6 +10,7 @@ from mlprep.api.dependencies import ServicesDep, requires
 from mlprep.api.responses import problem_responses
 from mlprep.auth.permissions import Permission
 from mlprep.contract.audit import AuditEntry, AuditPage
+from mlprep.contract.time import in_zone
 
 router = APIRouter(tags=["mlprep"])
 
@@ -29,8 +30,11 @@ async def audit(
     action: Annotated[str | None, Query(max_length=100)] = None,
 ) -> AuditPage:
     records, total = services.audit.page(offset, limit, action)
+    zone = services.instrument.info.time_zone
     return AuditPage(
-        items=[AuditEntry(**record.__dict__) for record in records],
+        items=[
+            AuditEntry(**{**record.__dict__, "at": in_zone(record.at, zone)}) for record in records
+        ],
         total=total,
         offset=offset,
         limit=limit,
