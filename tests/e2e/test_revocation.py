@@ -12,7 +12,6 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from tests.e2e.conftest import ServerFactory
 from tests.e2e.instrument_session import websocket
 from tests.e2e.server import MLPREP, ServerProcess, cli_environment
 from tests.e2e.test_events import event_stream
@@ -21,14 +20,6 @@ from tests.sessions import ADMIN_PASSWORD, bearer, log_in
 
 # A bound against hanging, not a timing check: the server rechecks open streams every 5 s.
 CLOSE_SECONDS = 30.0
-
-
-@pytest.fixture
-def server(server_factory: ServerFactory) -> Iterator[ServerProcess]:
-    server = server_factory(args=["--speed", "0"]).start()
-    yield server
-    if server.running:
-        assert server.stop() == 0, server.log()
 
 
 @pytest.fixture
