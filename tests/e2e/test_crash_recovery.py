@@ -1,7 +1,8 @@
 """A power cut mid-run: after `kill -9` and a restart, nothing acknowledged is lost.
 
 The run that was in progress is `Interrupted`, its open view is closed, the counters are exactly
-what had been committed, and SQLite's integrity check passes.
+what had been committed, and SQLite's integrity check passes. An answer that ended a run, or an
+acknowledged abort, survives the kill: the run is `Completed` or `Aborted` as answered.
 """
 
 from __future__ import annotations
@@ -109,3 +110,45 @@ def test_kill_during_an_action(server_factory: ServerFactory) -> None:
         history = client.get("/mlprep/v1/runs", headers=headers).json()
         assert [item["state"] for item in history["items"]] == ["Interrupted"]
     assert server.stop() == 0
+
+
+def test_kill_right_after_the_last_answer_keeps_the_completed_run(
+    server_factory: ServerFactory,
+) -> None:
+    server = server_factory(args=["--speed", "0"]).start()
+    with server.client() as client:
+        headers = bearer(log_in(client, "admin", ADMIN_PASSWORD))
+        assert client.post(f"/api/v1/maintenance/{DAILY}", headers=headers).status_code == 200
+        for title, result in (("Clear the deck", "Ok"), ("Empty the tip waste", "Ok")):
+            view = wait_for_view(client, headers, title)["openView"]
+            answer(client, headers, view["viewId"], result)
+        run = wait_for_view(client, headers, "Deck wiped?")
+        answer(client, headers, run["openView"]["viewId"], "Yes")
+    server.kill()  # at once after the 200: the run's end was committed with the answer
+
+    server.start()
+    with server.client() as client:
+        headers = bearer(log_in(client, "admin", ADMIN_PASSWORD))
+        after = client.get(f"/mlprep/v1/runs/{run['id']}", headers=headers).json()
+        daily = client.get(f"/api/v1/maintenance/{DAILY}", headers=headers).json()
+    assert server.stop() == 0
+    assert after["state"] == "Completed"
+    assert (daily["status"], daily["lastExecutionTime"][:4]) == ("Ok", after["endedAt"][:4])
+
+
+def test_kill_right_after_an_abort_keeps_the_abort(server_factory: ServerFactory) -> None:
+    server = server_factory(args=["--speed", "1"]).start()
+    with server.client() as client:
+        headers = bearer(log_in(client, "admin", ADMIN_PASSWORD))
+        assert client.post(f"/api/v1/maintenance/{UV}", headers=headers).status_code == 200
+        door = wait_for_view(client, headers, "Close the front door")
+        answer(client, headers, door["openView"]["viewId"], "Ok")  # the lamp burns 15 min
+        assert client.post("/api/v1/maintenance/abort", headers=headers).status_code == 200
+    server.kill()
+
+    server.start()
+    with server.client() as client:
+        headers = bearer(log_in(client, "admin", ADMIN_PASSWORD))
+        after = client.get(f"/mlprep/v1/runs/{door['id']}", headers=headers).json()
+    assert server.stop() == 0
+    assert after["state"] == "Aborted"

@@ -30,7 +30,7 @@ from mlprep.maintenance.catalogue import (
 )
 from mlprep.maintenance.run_announcements import RunAnnouncer
 from mlprep.store.procedures import ProcedureStore
-from mlprep.store.runs import CounterMove, ErrorRecord, RunRecord, RunStore, ViewRecord
+from mlprep.store.runs import CounterMove, ErrorRecord, RunEnd, RunRecord, RunStore, ViewRecord
 
 logger = logging.getLogger("mlprep.engine")
 
@@ -58,6 +58,8 @@ class _ActiveRun:
     answer: asyncio.Future[_Answer] | None = None
     abort_requested: bool = False
     readings: dict[str, float] = field(default_factory=dict)
+    # Set when an answer ended the run and its end was committed with the answer.
+    ended: RunState | None = None
 
 
 class _AbortRun(Exception):
@@ -169,6 +171,9 @@ class RunEngine:
                 f"The view '{view.title}' needs an input: send it as viewInput.",
                 {"viewInput": ["This view needs an input."]},
             )
+        active = self._active
+        answering = active if active is not None and active.open_view_id == view_id else None
+        end = self._end_after(answering, view, result) if answering else None
         closed = self._runs.close_view(
             view_id,
             result.value,
@@ -177,12 +182,15 @@ class RunEngine:
             self._clock.now(),
             recovery=RECOVERY_OF.get(result) if view.error_id else None,
             keep_input_as=view.title if view.input_required else None,
+            end=end,
         )
         if not closed:
             raise NotFoundError(
                 f"There is no open view with id '{view_id}'; it was closed already by another "
                 "client."
             )
+        if answering is not None and end is not None:
+            answering.ended = end.state
         self._audit.record(
             "maintenance.close-view",
             actor=actor,
@@ -197,9 +205,44 @@ class RunEngine:
             actor,
             f"View '{view.title}' closed with {result.value}",
         )
-        active = self._active
-        if active and active.open_view_id == view_id and active.answer and not active.answer.done():
-            active.answer.set_result(_Answer(result, input_text))
+        if answering is not None and answering.answer and not answering.answer.done():
+            answering.answer.set_result(_Answer(result, input_text))
+
+    def _end_after(self, active: _ActiveRun, view: ViewRecord, result: ViewResult) -> RunEnd | None:
+        """How the run ends if `view` is answered with `result` now, if that answer ends it:
+        the end is then committed with the answer, before the answer is acknowledged."""
+        if active.abort_requested:
+            return None
+        if view.error_id:
+            if result is ViewResult.ABORT:
+                return RunEnd(RunState.ABORTED, (PENDING, RECOVERY_OF[ViewResult.ABORT]))
+            continues = result is ViewResult.OK
+        else:
+            step = active.definition.steps[view.step_index]
+            assert isinstance(step, ViewStep)
+            outcome = step.results[result]
+            if outcome is Outcome.ABORT:
+                return RunEnd(RunState.ABORTED, (PENDING, RECOVERY_OF[ViewResult.ABORT]))
+            continues = outcome is Outcome.NEXT
+        if continues and self._nothing_left_after(active, view.step_index):
+            return RunEnd(RunState.COMPLETED)
+        return None
+
+    def _nothing_left_after(self, active: _ActiveRun, step: int) -> bool:
+        """Whether every step after `step` would be skipped (a view whose condition is not met,
+        an action on a channel this instrument lacks)."""
+        present = self._instrument.info.channels
+        for later in active.definition.steps[step + 1 :]:
+            if isinstance(later, ActionStep):
+                if later.channel is None or later.channel in present:
+                    return False
+            elif later.only_if is None:
+                return False
+            else:
+                reading = active.readings.get(later.only_if.reading)
+                if reading is not None and reading > later.only_if.above:
+                    return False
+        return True
 
     # -- aborting ------------------------------------------------------------------------
 
@@ -231,11 +274,17 @@ class RunEngine:
     # -- lifecycle -------------------------------------------------------------------------
 
     def recover(self) -> list[str]:
-        """At start-up: runs left unfinished become Interrupted, their views closed."""
-        interrupted = self._runs.interrupt_unfinished(self._clock.now())
-        for run_id in interrupted:
-            logger.warning("run %s was unfinished at start-up; marked Interrupted", run_id)
-        return interrupted
+        """At start-up: runs left unfinished end, their views closed: Aborted where an abort
+        was acknowledged, else Interrupted."""
+        ended = self._end_unfinished()
+        for run in ended:
+            logger.warning("run %s was unfinished at start-up; marked %s", run.id, run.state.value)
+        return [run.id for run in ended]
+
+    def _end_unfinished(self) -> list[RunRecord]:
+        return self._runs.interrupt_unfinished(
+            self._clock.now(), PENDING, RECOVERY_OF[ViewResult.ABORT]
+        )
 
     async def shutdown(self) -> None:
         """Stop driving the run in progress; it is recorded as Interrupted."""
@@ -246,7 +295,7 @@ class RunEngine:
         with contextlib.suppress(asyncio.CancelledError):
             await active.task
         self._active = None
-        self._runs.interrupt_unfinished(self._clock.now())
+        self._end_unfinished()
 
     # -- the drive loop ----------------------------------------------------------------------
 
@@ -291,6 +340,8 @@ class RunEngine:
         outcome = view.results[answer.result]
         if outcome is Outcome.ABORT:
             raise _AbortRun
+        if active.ended is not None:
+            return len(active.definition.steps)  # the answer ended the run: nothing is left
         self._set_state(active, RunState.RUNNING, step)
         return step if outcome is Outcome.REPEAT else step + 1
 
@@ -444,12 +495,18 @@ class RunEngine:
     def _finish(self, active: _ActiveRun, outcome: RunState) -> None:
         open_view = active.open_view_id
         # An error left waiting when the operator aborted the run was answered by that abort.
-        unanswered = (
-            (PENDING, RECOVERY_OF[ViewResult.ABORT]) if outcome is RunState.ABORTED else None
-        )
-        self._runs.finish(
-            active.record.id, outcome, self._clock.now(), "mlprep: run ended", unanswered
-        )
+        if active.ended is not None:
+            outcome = active.ended  # committed already, with the answer that ended the run
+        else:
+            unanswered = (
+                (PENDING, RECOVERY_OF[ViewResult.ABORT]) if outcome is RunState.ABORTED else None
+            )
+            self._runs.finish(
+                active.record.id,
+                RunEnd(outcome, unanswered),
+                self._clock.now(),
+                "mlprep: run ended",
+            )
         self._active = None
         if open_view:
             self._announce.view_closed(

@@ -70,6 +70,15 @@ class ErrorRecord:
 
 
 @dataclass(frozen=True)
+class RunEnd:
+    """How a run ends: its final state and, where errors may still wait for an answer, the
+    (pending, recovery) pair that answers them."""
+
+    state: RunState
+    unanswered_errors: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
 class CounterMove:
     """Counters a completed action moves."""
 
@@ -154,11 +163,14 @@ class RunStore:
         now: datetime,
         recovery: str | None = None,
         keep_input_as: str | None = None,
+        end: RunEnd | None = None,
     ) -> bool:
         """Close an open view; False if it was unknown or already closed (the first close wins).
 
         In the same transaction: when the view asks about an error, the chosen `recovery` is
-        stored with the error; with `keep_input_as`, the input is kept in the run's inputs.
+        stored with the error; with `keep_input_as`, the input is kept in the run's inputs; with
+        `end`, the answer ends the run, which is finished too (so an acknowledged answer that
+        ends a run can never be lost).
         """
         with self._engine.begin() as connection:
             closed = connection.execute(
@@ -179,6 +191,8 @@ class RunStore:
                     .where(maintenance_errors.c.id == error_id)
                     .values(recovery=recovery, resolved_at=now)
                 )
+            if end is not None:
+                _finish(connection, run_id, end, now, "mlprep: run ended")
         return True
 
     def complete_action(
@@ -196,61 +210,32 @@ class RunStore:
                 _keep_input(connection, run_id, *reading)
             connection.execute(update(runs).where(runs.c.id == run_id).values(step_index=next_step))
 
-    def finish(
-        self,
-        run_id: str,
-        state: RunState,
-        now: datetime,
-        closed_by: str,
-        unanswered_errors: tuple[str, str] | None = None,
-    ) -> None:
-        """End a run; a Completed run stamps its procedure's last execution, in one transaction.
-
-        With `unanswered_errors` = (pending, recovery), errors still pending get that recovery.
-        """
+    def finish(self, run_id: str, end: RunEnd, now: datetime, closed_by: str) -> None:
+        """End a run; a Completed run stamps its procedure's last execution, in one transaction."""
         with self._engine.begin() as connection:
-            self._close_open_views(connection, [run_id], now, closed_by)
-            if unanswered_errors is not None:
-                pending, recovery = unanswered_errors
-                connection.execute(
-                    update(maintenance_errors)
-                    .where(
-                        maintenance_errors.c.run_id == run_id,
-                        maintenance_errors.c.recovery == pending,
-                    )
-                    .values(recovery=recovery, resolved_at=now)
-                )
-            connection.execute(
-                update(runs).where(runs.c.id == run_id).values(state=state.value, ended_at=now)
-            )
-            if state is RunState.COMPLETED:
-                procedure_id = connection.execute(
-                    select(runs.c.procedure_id).where(runs.c.id == run_id)
-                ).scalar_one()
-                connection.execute(
-                    update(procedures)
-                    .where(procedures.c.id == procedure_id)
-                    .values(last_execution_time=now)
-                )
+            _finish(connection, run_id, end, now, closed_by)
 
-    def interrupt_unfinished(self, now: datetime) -> list[str]:
-        """Mark runs left unfinished (by a crash or a stop) Interrupted; close their views."""
+    def interrupt_unfinished(self, now: datetime, pending: str, aborted: str) -> list[RunRecord]:
+        """End runs left unfinished (by a crash or a stop), their views closed: a run whose
+        abort was acknowledged ends Aborted (its `pending` errors answered `aborted`), any other
+        Interrupted. Returns the runs as they ended."""
         with self._engine.begin() as connection:
-            run_ids = list(
-                connection.execute(
-                    select(runs.c.id).where(
+            unfinished = [
+                _run(row)
+                for row in connection.execute(
+                    select(runs).where(
                         runs.c.instrument_id == self._instrument, runs.c.state.in_(_UNFINISHED)
                     )
-                ).scalars()
-            )
-            if run_ids:
-                self._close_open_views(connection, run_ids, now, "mlprep: run interrupted")
-                connection.execute(
-                    update(runs)
-                    .where(runs.c.id.in_(run_ids))
-                    .values(state=RunState.INTERRUPTED.value, ended_at=now)
                 )
-        return run_ids
+            ]
+            for run in unfinished:
+                end = (
+                    RunEnd(RunState.ABORTED, (pending, aborted))
+                    if run.abort_requested
+                    else RunEnd(RunState.INTERRUPTED)
+                )
+                _finish(connection, run.id, end, now, "mlprep: run interrupted")
+        return [self.get(run.id) or run for run in unfinished]
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -331,14 +316,35 @@ class RunStore:
         seq = _next_seq(connection, views.c.seq, views.c.run_id, view.run_id)
         connection.execute(insert(views).values(seq=seq, **view.__dict__))
 
-    @staticmethod
-    def _close_open_views(
-        connection: Connection, run_ids: list[str], now: datetime, closed_by: str
-    ) -> None:
+
+def _finish(
+    connection: Connection, run_id: str, end: RunEnd, now: datetime, closed_by: str
+) -> None:
+    """Within a caller's transaction: end a run, its open views closed and, if it completed,
+    its procedure's last execution stamped."""
+    connection.execute(
+        update(views)
+        .where(views.c.run_id == run_id, views.c.closed_at.is_(None))
+        .values(closed_at=now, closed_by=closed_by)
+    )
+    if end.unanswered_errors is not None:
+        pending, recovery = end.unanswered_errors
         connection.execute(
-            update(views)
-            .where(views.c.run_id.in_(run_ids), views.c.closed_at.is_(None))
-            .values(closed_at=now, closed_by=closed_by)
+            update(maintenance_errors)
+            .where(maintenance_errors.c.run_id == run_id, maintenance_errors.c.recovery == pending)
+            .values(recovery=recovery, resolved_at=now)
+        )
+    connection.execute(
+        update(runs).where(runs.c.id == run_id).values(state=end.state.value, ended_at=now)
+    )
+    if end.state is RunState.COMPLETED:
+        procedure_id = connection.execute(
+            select(runs.c.procedure_id).where(runs.c.id == run_id)
+        ).scalar_one()
+        connection.execute(
+            update(procedures)
+            .where(procedures.c.id == procedure_id)
+            .values(last_execution_time=now)
         )
 
 

@@ -1,13 +1,18 @@
-"""Durability: each change is stored before it is announced, and a crash leaves no run hanging."""
+"""Durability: each change is stored before it is announced, an answer that ends a run commits the
+run's end before it is acknowledged, and a crash leaves no run hanging (an acknowledged abort
+stays an abort)."""
 
 from __future__ import annotations
 
 import pytest
 
 from mlprep.clock import FakeClock
-from mlprep.contract.maintenance import ViewResult
+from mlprep.contract.maintenance import Channel, ViewResult
 from mlprep.contract.runs import RunState
+from mlprep.contract.time import EMPTY_DATE
 from mlprep.events.bus import Event, EventCode
+from mlprep.instrument.faults import PlannedFault
+from mlprep.instrument.port import Operation
 from mlprep.maintenance.catalogue import load_catalogue
 from mlprep.maintenance.engine import RunEngine
 from mlprep.services import Services, open_services
@@ -91,3 +96,62 @@ async def test_every_announcement_can_be_read_back_from_the_store_when_it_is_mad
         EventCode.COUNTERS,
         EventCode.FINISHED,
     }
+
+
+def stored(services: Services, run_id: str) -> tuple[RunState, bool]:
+    """The run's state as stored, and whether Daily's last execution is stamped."""
+    daily = next(p for p in services.procedures.all() if p.id == DAILY)
+    return services.history.get(run_id).state, daily.last_execution_time != EMPTY_DATE
+
+
+async def test_the_answer_that_ends_a_run_commits_the_end_before_it_returns(
+    services: Services, runs: RunEngine, events: EventRecorder
+) -> None:
+    started = await runs.start(DAILY, actor="tester")
+    await events.answer(runs, OK)
+    await events.answer(runs, OK)
+    last = await events.view()  # "Deck wiped?"
+
+    await runs.close_view(last["viewId"], YES, None, actor="tester")
+
+    # Nothing else has run on the loop yet: a crash now would lose nothing acknowledged.
+    assert stored(services, started.run_id) == (RunState.COMPLETED, True)
+    assert await events.outcome() == "Completed"
+    assert stored(services, started.run_id) == (RunState.COMPLETED, True)
+
+
+@pytest.mark.parametrize("result", [ViewResult.CANCEL, ViewResult.ABORT])
+async def test_an_answer_that_aborts_commits_the_abort_before_it_returns(
+    services: Services, runs: RunEngine, events: EventRecorder, result: ViewResult
+) -> None:
+    started = await runs.start(DAILY, actor="tester")
+    if result is ViewResult.ABORT:  # an Error view: plan a fault on the first tip check
+        services.instrument.faults.plan(PlannedFault(Operation.TIP_CHECK, Channel.FRONT))
+        await events.answer(runs, OK)
+        await events.answer(runs, OK)
+    view = await events.view()
+
+    await runs.close_view(view["viewId"], result, None, actor="tester")
+
+    assert stored(services, started.run_id) == (RunState.ABORTED, False)
+    assert await events.outcome() == "Aborted"
+    assert [e.message for e in services.history.errors()] == (
+        ["Abort"] if result is ViewResult.ABORT else []
+    )
+
+
+async def test_an_acknowledged_abort_survives_a_crash_as_aborted(
+    settings: Settings, clock: FakeClock, services: Services, runs: RunEngine, events: EventRecorder
+) -> None:
+    started = await runs.start(DAILY, actor="tester")
+    await events.view()
+    await runs.abort(actor="tester")  # acknowledged; the run ends at its next safe point
+
+    restarted = open_services(settings, clock=clock, ids=services.ids)  # as after a kill -9
+    try:
+        assert restarted.engine_runs.recover() == [started.run_id]
+        run = restarted.history.get(started.run_id)
+        assert run.state is RunState.ABORTED
+        assert run.open_view is None
+    finally:
+        restarted.close()
