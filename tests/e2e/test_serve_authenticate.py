@@ -65,6 +65,18 @@ def test_the_signing_secret_is_private_to_the_servers_user(server: ServerProcess
     assert len(bytes.fromhex(secret.read_text().strip())) == 32
 
 
+def test_the_database_holding_password_hashes_is_private_too(server: ServerProcess) -> None:
+    with server.client() as http:
+        log_in(http, "admin", ADMIN_PASSWORD)  # the write-ahead log exists once written to
+
+    files = [server.data_dir / name for name in ("mlprep.db", "mlprep.db-wal", "mlprep.db-shm")]
+    assert {path.name: mode(path) for path in files if path.exists()} == {
+        "mlprep.db": 0o600,
+        "mlprep.db-wal": 0o600,
+        "mlprep.db-shm": 0o600,
+    }
+
+
 def test_with_a_configured_password_no_password_file_is_written(server: ServerProcess) -> None:
     assert not (server.data_dir / "initial-admin-password").exists()
     assert ADMIN_PASSWORD not in server.log()

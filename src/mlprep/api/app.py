@@ -12,6 +12,7 @@ from mlprep import __version__
 from mlprep.api.access_log import AccessLogMiddleware
 from mlprep.api.middleware import RequestContextMiddleware
 from mlprep.api.problems import install_problem_handlers
+from mlprep.api.request_limits import RequestLimitsMiddleware
 from mlprep.api.route_table import RouteTable
 from mlprep.api.routes import (
     audit,
@@ -113,6 +114,8 @@ def create_app(
     def swagger_json() -> JSONResponse:
         return JSONResponse(app.openapi())
 
+    app.router.redirect_slashes = False  # a redirect would be built from the Host header
+    app.add_middleware(RequestLimitsMiddleware)
     app.add_middleware(RequestContextMiddleware, simulated=True)
     app.add_middleware(AccessLogMiddleware)  # outermost: times and logs every answer
     return app

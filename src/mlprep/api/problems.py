@@ -47,8 +47,10 @@ TYPE_OF: dict[int, str] = {
     405: "https://tools.ietf.org/html/rfc9110#section-15.5.6",
     409: "https://tools.ietf.org/html/rfc9110#section-15.5.10",
     413: "https://tools.ietf.org/html/rfc9110#section-15.5.14",
+    414: "https://tools.ietf.org/html/rfc9110#section-15.5.15",
     415: "https://tools.ietf.org/html/rfc9110#section-15.5.16",
     429: "https://tools.ietf.org/html/rfc6585#section-4",
+    431: "https://tools.ietf.org/html/rfc6585#section-5",
     500: "https://tools.ietf.org/html/rfc9110#section-15.6.1",
     503: "https://tools.ietf.org/html/rfc9110#section-15.6.4",
 }
@@ -61,8 +63,10 @@ TITLE_OF: dict[int, str] = {
     405: "Method Not Allowed",
     409: "Conflict",
     413: "Payload Too Large",
+    414: "URI Too Long",
     415: "Unsupported Media Type",
     429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
     500: "An unexpected error occurred.",
     503: "Service Unavailable",
 }
@@ -161,6 +165,8 @@ def _message(item: Any) -> str:
         return f"The body is not valid JSON ({reason})."
     if kind == "missing":
         return "This field is required."
+    if kind == "value_error":
+        return str((item.get("ctx") or {}).get("error", item.get("msg", "Invalid value.")))
     return str(item.get("msg", "Invalid value."))
 
 

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from pydantic.alias_generators import to_camel
+
+# Control characters have no place in anything a person types or an id: NUL cannot even be
+# stored by PostgreSQL. Tabs and line breaks are text.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NO_CONTROL_CHARACTERS = "must not contain control characters (such as NUL)"
+
+
+def has_control_characters(value: object) -> bool:
+    """Whether a string (or any string inside a list or dict) holds a control character."""
+    if isinstance(value, str):
+        return CONTROL_CHARACTERS.search(value) is not None
+    if isinstance(value, list | tuple):
+        return any(has_control_characters(item) for item in value)
+    if isinstance(value, dict):
+        return any(has_control_characters(v) for pair in value.items() for v in pair)
+    return False
 
 
 class WireModel(BaseModel):
@@ -29,3 +46,10 @@ class WireModel(BaseModel):
             by_lower.get(key.lower(), key) if isinstance(key, str) else key: value
             for key, value in data.items()
         }
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_control_characters(cls, value: Any) -> Any:
+        if has_control_characters(value):
+            raise ValueError(f"The value {NO_CONTROL_CHARACTERS}.")
+        return value

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from mlprep.contract.base import WireModel
 from mlprep.contract.maintenance import Channel, WireEnum
+from mlprep.contract.numbers import Number, WholeNumber
 from mlprep.contract.time import InstrumentTime
 
 COUNTER_MAX = 2**32 - 1
@@ -68,16 +69,18 @@ class SimulatorState(WireModel):
 class ClockSpeedRequest(WireModel):
     """`PUT /simulator/clock/speed`."""
 
-    speed: float = Field(ge=0, allow_inf_nan=False, examples=[0, 1, 60])
+    speed: Number = Field(ge=0, le=1_000_000, examples=[0, 1, 60])
 
 
 class ClockAdvanceRequest(WireModel):
     """`POST /simulator/clock/advance`: the parts are added up; at least one must be given."""
 
-    seconds: float = Field(default=0, ge=0, le=MAX_ADVANCE_DAYS * 86_400, allow_inf_nan=False)
-    minutes: float = Field(default=0, ge=0, le=MAX_ADVANCE_DAYS * 1_440, allow_inf_nan=False)
-    hours: float = Field(default=0, ge=0, le=MAX_ADVANCE_DAYS * 24, allow_inf_nan=False)
-    days: float = Field(default=0, ge=0, le=MAX_ADVANCE_DAYS, allow_inf_nan=False)
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    seconds: Number = Field(default=0, ge=0, le=MAX_ADVANCE_DAYS * 86_400)
+    minutes: Number = Field(default=0, ge=0, le=MAX_ADVANCE_DAYS * 1_440)
+    hours: Number = Field(default=0, ge=0, le=MAX_ADVANCE_DAYS * 24)
+    days: Number = Field(default=0, ge=0, le=MAX_ADVANCE_DAYS)
 
     @model_validator(mode="after")
     def _names_a_duration(self) -> Self:
@@ -98,18 +101,16 @@ class FaultPlanRequest(WireModel):
 class FaultRateRequest(WireModel):
     """`PUT /simulator/faults`: the random fault rate and the seed that makes it repeatable."""
 
-    rate: float = Field(ge=0, le=1, allow_inf_nan=False)
-    seed: int | None = None
+    rate: Number = Field(ge=0, le=1)
+    seed: WholeNumber | None = Field(default=None, ge=0, le=2**63 - 1)
 
 
 class ProtocolRunRequest(WireModel):
     """`POST /simulator/protocol-runs` (every field optional): one simulated protocol run."""
 
-    duration_seconds: float = Field(
-        default=1_800, ge=0, le=MAX_PROTOCOL_RUN_SECONDS, allow_inf_nan=False
-    )
-    tips: int = Field(default=8, ge=0, le=COUNTER_MAX, strict=True)
-    transfers: int = Field(default=24, ge=0, le=COUNTER_MAX, strict=True)
+    duration_seconds: Number = Field(default=1_800, ge=0, le=MAX_PROTOCOL_RUN_SECONDS)
+    tips: WholeNumber = Field(default=8, ge=0, le=COUNTER_MAX)
+    transfers: WholeNumber = Field(default=24, ge=0, le=COUNTER_MAX)
 
 
 class ProtocolRun(WireModel):
@@ -123,10 +124,12 @@ class ProtocolRun(WireModel):
 class ChannelCounterValues(WireModel):
     """`PUT /simulator/counters/{channel}`: the counters to set; at least one must be given."""
 
-    tip_pick_up_counter: int | None = Field(default=None, ge=0, le=COUNTER_MAX, strict=True)
-    tip_eject_counter: int | None = Field(default=None, ge=0, le=COUNTER_MAX, strict=True)
-    aspirate_counter: int | None = Field(default=None, ge=0, le=COUNTER_MAX, strict=True)
-    dispense_counter: int | None = Field(default=None, ge=0, le=COUNTER_MAX, strict=True)
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    tip_pick_up_counter: WholeNumber | None = Field(default=None, ge=0, le=COUNTER_MAX)
+    tip_eject_counter: WholeNumber | None = Field(default=None, ge=0, le=COUNTER_MAX)
+    aspirate_counter: WholeNumber | None = Field(default=None, ge=0, le=COUNTER_MAX)
+    dispense_counter: WholeNumber | None = Field(default=None, ge=0, le=COUNTER_MAX)
 
     @model_validator(mode="after")
     def _names_a_counter(self) -> Self:
@@ -141,7 +144,7 @@ class ChannelCounterValues(WireModel):
 class HepaPressureDrop(WireModel):
     """`PUT /simulator/hepa`: the pressure drop (Pa) the HEPA filter check will read."""
 
-    pressure_drop_pa: float = Field(ge=0, le=100_000, allow_inf_nan=False)
+    pressure_drop_pa: Number = Field(ge=0, le=100_000)
 
 
 __all__ = [

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from mlprep.api.dependencies import ServicesDep, requires
-from mlprep.api.responses import problem_responses
+from mlprep.api.responses import MAX_OFFSET, problem_responses
 from mlprep.auth.permissions import Permission
 from mlprep.contract.audit import AuditEntry, AuditPage
 from mlprep.contract.time import in_zone
@@ -25,7 +25,7 @@ router = APIRouter(tags=["mlprep"])
 )
 async def audit(
     services: ServicesDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     action: Annotated[str | None, Query(max_length=100)] = None,
 ) -> AuditPage:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from mlprep.api.dependencies import ServicesDep, requires
-from mlprep.api.responses import problem_responses
+from mlprep.api.responses import MAX_OFFSET, problem_responses
 from mlprep.auth.permissions import Permission
 from mlprep.contract.runs import Run, RunPage
 
@@ -27,7 +27,7 @@ router = APIRouter(
 )
 async def get_runs(
     services: ServicesDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> RunPage:
     return services.history.page(offset, limit)
