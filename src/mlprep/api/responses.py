@@ -36,5 +36,6 @@ def problem_schema() -> dict[str, Any]:
     """The ProblemDetails schema, for the OpenAPI document's components."""
     return ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
 
+
 # The largest `offset` a page request takes (a 32-bit signed integer, as ASP.NET's `int`).
 MAX_OFFSET = 2**31 - 1
