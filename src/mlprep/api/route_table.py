@@ -21,6 +21,7 @@ METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 @dataclass(frozen=True)
 class _Entry:
+    template: str
     pattern: re.Pattern[str]
     parameters: int
     methods: frozenset[str]
@@ -36,14 +37,21 @@ class RouteTable:
         """Add the routes of `router`, mounted under `prefix`."""
         for route in router.routes:
             if isinstance(route, APIRoute):
-                pattern, _format, convertors = compile_path(prefix + route.path)
+                template = prefix + route.path
+                pattern, _format, convertors = compile_path(template)
                 methods = frozenset(route.methods or ())
-                self._entries.append(_Entry(pattern, len(convertors), methods))
+                self._entries.append(_Entry(template, pattern, len(convertors), methods))
 
     def add_all(self, mounts: Iterable[tuple[str, APIRouter]]) -> None:
         """Add several routers, each under its prefix."""
         for prefix, router in mounts:
             self.add(prefix, router)
+
+    def operations(self) -> list[tuple[str, str]]:
+        """Every (method, path template) the table holds."""
+        return sorted(
+            (method, entry.template) for entry in self._entries for method in entry.methods
+        )
 
     def allowed_methods(self, path: str) -> list[str]:
         """The methods allowed on `path`: those of its most literal routes."""
