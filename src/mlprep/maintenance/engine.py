@@ -255,6 +255,11 @@ class RunEngine:
         active = self._active
         if active is None:
             raise ConflictError("No maintenance procedure is running; there is nothing to abort.")
+        if active.ended is not None:
+            raise ConflictError(
+                f"'{active.definition.name}' has just ended ({active.ended.value}); there is "
+                "nothing to abort."
+            )
         if active.abort_requested:
             return
         active.abort_requested = True

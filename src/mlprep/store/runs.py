@@ -119,7 +119,7 @@ class RunStore:
         with self._engine.begin() as connection:
             connection.execute(
                 update(runs)
-                .where(runs.c.id == run_id)
+                .where(runs.c.id == run_id, runs.c.state.in_(_UNFINISHED))
                 .values(abort_requested=True, state=RunState.ABORTING.value)
             )
 
