@@ -2,7 +2,8 @@
 
 uvicorn accepts a megabyte of headers, a thousand of them, and URLs of any length; a control
 character in a path or a query (`%00`) reaches the database, where PostgreSQL refuses it with an
-error. Each of these gets a problem response here instead: 431, 414, or 400 naming the parameter.
+error. Each of these gets a problem response here instead: 431, 414, 400 naming the query
+parameter, or 404 for a path (no resource's name or id holds a control character).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ MAX_URL_BYTES = 8 * 1024
 
 
 class RequestLimitsMiddleware:
-    """Refuses oversized headers (431), overlong URLs (414) and control characters in the path
-    or query (400) with a problem response."""
+    """Refuses oversized headers (431), overlong URLs (414) and control characters in the query
+    (400) or the path (404) with a problem response."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -51,8 +52,7 @@ def _refusal(scope: Scope) -> tuple[int, str, dict[str, list[str]] | None] | Non
     if len(scope.get("raw_path") or scope["path"].encode()) + len(query) > MAX_URL_BYTES:
         return 414, f"The URL is longer than {MAX_URL_BYTES} bytes.", None
     if has_control_characters(scope["path"]):
-        message = f"The path {NO_CONTROL_CHARACTERS}."
-        return 400, message, {"path": [message]}
+        return 404, f"There is no resource at this path: a path {NO_CONTROL_CHARACTERS}.", None
     pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
     for name, value in pairs:
         if has_control_characters(name) or has_control_characters(value):
