@@ -12,6 +12,8 @@ from pydantic.alias_generators import to_camel
 # stored by PostgreSQL. Tabs and line breaks are text.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 NO_CONTROL_CHARACTERS = "must not contain control characters (such as NUL)"
+# The same rule as a JSON Schema pattern, so that the OpenAPI document says what is enforced.
+TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
 
 
 def has_control_characters(value: object) -> bool:
@@ -31,7 +33,12 @@ class WireModel(BaseModel):
     Real clients of the vendor's instrument send PascalCase (`ViewId`), as ASP.NET accepts it.
     """
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        json_schema_extra=lambda schema, _model: _document_text_pattern(schema),
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -53,3 +60,15 @@ class WireModel(BaseModel):
         if has_control_characters(value):
             raise ValueError(f"The value {NO_CONTROL_CHARACTERS}.")
         return value
+
+
+def _document_text_pattern(schema: dict[str, Any]) -> None:
+    """Add TEXT_PATTERN to every free-text string property of a model's JSON schema."""
+    properties = schema.get("properties", {})
+    for prop in properties.values():
+        for candidate in [prop, *prop.get("anyOf", [])]:
+            free_text = candidate.get("type") == "string" and not (
+                {"enum", "pattern", "format", "const"} & candidate.keys()
+            )
+            if free_text:
+                candidate["pattern"] = TEXT_PATTERN

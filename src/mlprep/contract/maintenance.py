@@ -5,7 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from mlprep.contract.base import WireModel
 from mlprep.contract.time import InstrumentTime
@@ -14,6 +16,21 @@ from mlprep.contract.time import InstrumentTime
 class WireEnum(StrEnum):
     """A string enum read as ASP.NET's JsonStringEnumConverter reads them: by name in any letter
     case, or by its integer value (the member's position, 0 first)."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # Say what is read: the names, or their positions as integers.
+        names = handler(core_schema)
+        title = names.pop("title", cls.__name__)
+        names.pop("description", None)
+        position = {"type": "integer", "minimum": 0, "maximum": len(cls) - 1}
+        return {
+            "title": title,
+            "description": f"{cls.__doc__} By name in any letter case, or by position (0 first).",
+            "anyOf": [names, position],
+        }
 
     @classmethod
     def _missing_(cls, value: object) -> Any:

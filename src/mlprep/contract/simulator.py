@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from mlprep.contract.base import WireModel
 from mlprep.contract.maintenance import Channel, WireEnum
@@ -12,6 +12,12 @@ from mlprep.contract.numbers import Number, WholeNumber
 from mlprep.contract.time import InstrumentTime
 
 COUNTER_MAX = 2**32 - 1
+# A counter to set, if given: a whole number in the counters' range (null is not a value).
+Counter = Annotated[
+    WholeNumber | None,
+    WithJsonSchema({"type": "integer", "format": "int64", "minimum": 0, "maximum": COUNTER_MAX}),
+]
+SEED_MAX = 2**63 - 1
 # Bounds that keep the simulated clock far from the largest date the platform can show.
 MAX_ADVANCE_DAYS = 36_500
 MAX_PROTOCOL_RUN_SECONDS = 30 * 86_400
@@ -102,7 +108,17 @@ class FaultRateRequest(WireModel):
     """`PUT /simulator/faults`: the random fault rate and the seed that makes it repeatable."""
 
     rate: Number = Field(ge=0, le=1)
-    seed: WholeNumber | None = Field(default=None, ge=0, le=2**63 - 1)
+    seed: Annotated[
+        WholeNumber | None,
+        WithJsonSchema({"type": ["integer", "null"], "minimum": 0, "maximum": SEED_MAX}),
+    ] = None
+
+    @field_validator("seed")
+    @classmethod
+    def _seed_in_range(cls, seed: int | None) -> int | None:
+        if seed is not None and not 0 <= seed <= SEED_MAX:
+            raise ValueError(f"The seed must be a whole number from 0 to {SEED_MAX}.")
+        return seed
 
 
 class ProtocolRunRequest(WireModel):
@@ -126,10 +142,19 @@ class ChannelCounterValues(WireModel):
 
     model_config = ConfigDict(json_schema_extra={"minProperties": 1})
 
-    tip_pick_up_counter: WholeNumber | None = Field(default=None, ge=0, le=COUNTER_MAX)
-    tip_eject_counter: WholeNumber | None = Field(default=None, ge=0, le=COUNTER_MAX)
-    aspirate_counter: WholeNumber | None = Field(default=None, ge=0, le=COUNTER_MAX)
-    dispense_counter: WholeNumber | None = Field(default=None, ge=0, le=COUNTER_MAX)
+    tip_pick_up_counter: Counter = None
+    tip_eject_counter: Counter = None
+    aspirate_counter: Counter = None
+    dispense_counter: Counter = None
+
+    @field_validator("*")
+    @classmethod
+    def _in_range(cls, value: int | None) -> int | None:
+        if value is None:
+            raise ValueError("Give a whole number from 0 to 4294967295, or leave the counter out.")
+        if not 0 <= value <= COUNTER_MAX:
+            raise ValueError(f"A counter holds a whole number from 0 to {COUNTER_MAX}.")
+        return value
 
     @model_validator(mode="after")
     def _names_a_counter(self) -> Self:
