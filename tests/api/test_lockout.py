@@ -129,3 +129,12 @@ def test_a_full_login_queue_answers_503_with_retry_after(
     assert body["title"] == "Service Unavailable" and "busy" in body["detail"]
     assert audited(services, "login") == []  # refused before counting or checking anything
     log_in(client, "admin", ADMIN_PASSWORD)
+
+
+def test_concurrent_right_passwords_never_lock_each_other_out(client: ApiClient) -> None:
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(
+            pool.map(lambda _: client.post("/api/v1/authenticate", json=RIGHT), range(12))
+        )
+
+    assert [answer.status_code for answer in answers] == [200] * 12

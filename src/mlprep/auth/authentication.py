@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Callable
 
 from mlprep.audit import AuditTrail
@@ -49,6 +51,9 @@ class Authenticator:
         self._audit = audit
         self._clock = clock
         self._end_sessions = end_sessions
+        self._name_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
     async def login(
         self, user_name: str, password: str, client: str | None
@@ -60,7 +65,7 @@ class Authenticator:
             TooManyAttemptsError: the user name is locked out.
             BadCredentialsError: the credentials are wrong (the message never says which part).
         """
-        async with self._password_checks.turn():
+        async with self._password_checks.turn(), self._one_at_a_time(user_name):
             admission = self._lockout.admit(user_name)
             user = self._users.by_name(user_name)
             matches = await self._password_checks.verify(
@@ -80,6 +85,20 @@ class Authenticator:
             self._lockout.succeeded(admission)
         self._audit.record("login", actor=user.user_name, client=client)
         return self._respond(user)
+
+    def _one_at_a_time(self, user_name: str) -> asyncio.Lock:
+        """The lock that makes this server check one login of a user name at a time.
+
+        Attempts are counted before their check (which bounds guesses even across processes
+        sharing PostgreSQL); checking them one by one within a process also keeps concurrent
+        *right* passwords from counting against each other: each success starts the count
+        again before the next attempt is counted.
+        """
+        key = LockoutPolicy.key(user_name)
+        lock = self._name_locks.get(key)
+        if lock is None:
+            lock = self._name_locks[key] = asyncio.Lock()
+        return lock
 
     def authenticate(self, token: str) -> Principal:
         """The principal behind a token. Raises AuthenticationError if it is not valid now."""
