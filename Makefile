@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The server's data directory for `make run` (database, signing secret, initial admin password).
 DATA_DIR ?= data
 
-.PHONY: install run test lint typecheck bench images clean
+.PHONY: install run test soak lint typecheck bench images clean
 
 install: $(STAMP)
 
@@ -28,6 +28,12 @@ typecheck: install
 
 test: install lint typecheck
 	$(BIN)/pytest
+
+# The long variants: ten minutes of mixed load with faults, the crash suite at every point on
+# PostgreSQL too, and Schemathesis with ten times the examples (see docs/reliability.md).
+soak: install
+	MLPREP_SOAK=1 $(BIN)/pytest tests/reliability tests/contract -p no:cacheprovider
+	$(BIN)/python -m tests.reliability.soak --minutes 10
 
 bench: install
 	$(BIN)/python -m bench
