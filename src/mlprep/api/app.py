@@ -24,6 +24,7 @@ from mlprep.api.routes import (
     runs,
     simulator,
 )
+from mlprep.api.routes.docs import mount_documentation
 from mlprep.services import Services, open_services
 from mlprep.settings import Settings
 
@@ -94,7 +95,7 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served from the package's own assets: see api/routes/docs.py
         redoc_url=None,
         openapi_url="/openapi.json",
     )
@@ -109,6 +110,8 @@ def create_app(
     table.add_all((prefix, router) for prefix in VENDOR_PREFIXES for router in VENDOR_ROUTERS)
     table.add_all((OUR_PREFIX, router) for router in OUR_ROUTERS)
     app.state.route_table = table
+
+    mount_documentation(app)
 
     @app.get("/swagger/v1/swagger.json", include_in_schema=False)
     def swagger_json() -> JSONResponse:
