@@ -78,7 +78,7 @@ def operator(server: ServerProcess, tally: Tally, stop: threading.Event, seed: i
             run_id = started.json()["runId"]
             while True:
                 current = tally.saw(http.get("/mlprep/v1/runs/current", headers=headers))
-                if current.status_code == 204 or current.json()["id"] != run_id:
+                if current.status_code != 200 or current.json()["id"] != run_id:
                     break
                 view = current.json()["openView"]
                 if view is None:
