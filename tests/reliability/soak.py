@@ -157,6 +157,8 @@ def soak(seconds: float, data_dir: Path) -> tuple[Tally, dict[str, Any], list[st
             "0.1",
             "--fault-seed",
             "7",
+            "--token-minutes",
+            "120",  # outlives the soak: the load must not turn into 401s
             "--log-level",
             "warning",
         ],
