@@ -134,7 +134,7 @@ def open_services(
         catalogue, procedure_store, instrument_settings, protocol_runs, run_engine, clock, audit
     )
     counters = ChannelCounters(ChannelCounterStore(engine, instrument_id), channels, bus, audit)
-    history = RunHistory(run_store, catalogue, run_engine)
+    history = RunHistory(run_store, catalogue, run_engine, clock)
     return Services(
         settings=settings,
         engine=engine,

@@ -23,6 +23,7 @@ from mlprep.api.routes import (
     metrics,
     runs,
     simulator,
+    users,
 )
 from mlprep.api.routes.docs import mount_documentation
 from mlprep.services import Services, open_services
@@ -54,6 +55,7 @@ OUR_ROUTERS = (
     runs.router,
     events.router,
     simulator.router,
+    users.router,
 )
 
 

@@ -89,11 +89,32 @@ class UserDirectory:
         self._lockout.unlock(record.user_name)
         self._audit.record("user.unlock", actor=actor, target=record.user_name)
 
+    def set_role(self, user_name: str, role: Role, actor: str | None) -> User:
+        """Give a user another role; their earlier tokens (which list the old role's permissions)
+        stop working. Raises NotFoundError, or ConflictError for the last administrator."""
+        record = self._require(user_name)
+        if record.role == role.value:
+            return self._user(record)
+        if record.role == Role.ADMINISTRATOR and self._count_admins() == 1:
+            raise ConflictError(
+                "The last administrator cannot be given another role; make another user an "
+                "Administrator first."
+            )
+        self._store.set_role(record.id, role.value)
+        self._audit.record(
+            "user.role", actor=actor, target=record.user_name, detail=f"role {role.value}"
+        )
+        self._end_sessions(record.id, None)
+        return self.get(record.user_name)
+
     def remove(self, user_name: str, actor: str | None) -> None:
         """Remove a user; their tokens and event streams stop working at once."""
         record = self._require(user_name)
         if record.role == Role.ADMINISTRATOR and self._count_admins() == 1:
-            raise ConflictError("The last administrator cannot be removed.")
+            raise ConflictError(
+                "The last administrator cannot be removed; make another user an Administrator "
+                "first."
+            )
         self._store.remove(record.id)
         self._lockout.unlock(record.user_name)
         self._audit.record("user.remove", actor=actor, target=record.user_name)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from pydantic import Field
+
 from mlprep.contract.base import WireModel
 from mlprep.contract.maintenance import Channel, MaintenanceError, ViewResult
 from mlprep.contract.time import InstrumentTime
@@ -59,11 +61,18 @@ class View(WireModel):
 
 
 class RunProgress(WireModel):
-    """How far a run has come."""
+    """How far a run has come, and while an action runs, how long it takes (in real seconds at
+    the simulator's present speed, so that a 15-minute UV lamp can show its time left)."""
 
     step: int
     step_count: int
     step_title: str | None
+    action_seconds: float | None = Field(
+        default=None, description="How long the running action takes; null between actions"
+    )
+    action_remaining_seconds: float | None = Field(
+        default=None, description="How long until the running action ends; null between actions"
+    )
 
 
 class Run(WireModel):

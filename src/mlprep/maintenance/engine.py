@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from mlprep.audit import AuditTrail
@@ -46,6 +46,14 @@ class _Answer:
     input: str | None
 
 
+@dataclass(frozen=True)
+class ActionTiming:
+    """When the running action started (on the instrument's clock) and how long it takes there."""
+
+    started_at: datetime
+    duration: timedelta
+
+
 @dataclass
 class _ActiveRun:
     record: RunRecord
@@ -54,6 +62,7 @@ class _ActiveRun:
     step: int = 0
     task: asyncio.Task[None] | None = None
     action: asyncio.Task[Any] | None = None
+    action_timing: ActionTiming | None = None
     open_view_id: str | None = None
     answer: asyncio.Future[_Answer] | None = None
     abort_requested: bool = False
@@ -100,6 +109,11 @@ class RunEngine:
     def active_run_id(self) -> str | None:
         """The id of the run in progress, if any."""
         return self._active.record.id if self._active else None
+
+    @property
+    def action_timing(self) -> ActionTiming | None:
+        """The running action's start and duration, while an action runs."""
+        return self._active.action_timing if self._active else None
 
     def ensure_idle(self, what: str) -> None:
         """Raises ConflictError while a run is in progress (`what` names the refused operation)."""
@@ -358,6 +372,7 @@ class RunEngine:
         while True:
             self._set_state(active, RunState.RUNNING, step)
             try:
+                active.action_timing = ActionTiming(self._clock.now(), action.duration)
                 active.action = asyncio.ensure_future(self._instrument.perform(request))
                 result = await active.action
             except asyncio.CancelledError:
@@ -376,6 +391,7 @@ class RunEngine:
                 return step + 1  # continue past the failed action; it moved no counters
             finally:
                 active.action = None
+                active.action_timing = None
             self._complete_action(active, action, step, result.reading)
             return step + 1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mlprep.clock import SimulatedClock
 from mlprep.contract.maintenance import MaintenanceError
 from mlprep.contract.runs import Run, RunPage, RunProgress, RunState, RunSummary
 from mlprep.contract.time import in_zone
@@ -15,10 +16,13 @@ from mlprep.store.runs import RunRecord, RunStore
 class RunHistory:
     """Read-only views of runs, in the instrument's time zone."""
 
-    def __init__(self, runs: RunStore, catalogue: Catalogue, engine: RunEngine) -> None:
+    def __init__(
+        self, runs: RunStore, catalogue: Catalogue, engine: RunEngine, clock: SimulatedClock
+    ) -> None:
         self._runs = runs
         self._catalogue = catalogue
         self._engine = engine
+        self._clock = clock
 
     def errors(self) -> list[MaintenanceError]:
         """Errors of the current run, else of the most recent one; oldest first."""
@@ -80,15 +84,31 @@ class RunHistory:
             started_by=record.started_by,
             started_at=in_zone(record.started_at, zone),
             ended_at=in_zone(record.ended_at, zone) if record.ended_at else None,
-            progress=RunProgress(
-                step=min(record.step_index + 1, record.step_count),
-                step_count=record.step_count,
-                step_title=title,
-            ),
+            progress=self._progress(record, title),
             open_view=open_view,
             errors=[error_to_wire(error, zone) for error in self._runs.errors_of(record.id)],
             views=views,
             inputs=record.inputs,
+        )
+
+    def _progress(self, record: RunRecord, title: str | None) -> RunProgress:
+        progress = RunProgress(
+            step=min(record.step_index + 1, record.step_count),
+            step_count=record.step_count,
+            step_title=title,
+        )
+        timing = self._engine.action_timing
+        if timing is None or record.id != self._engine.active_run_id:
+            return progress
+        # The simulated clock waits `duration / speed` real seconds, then jumps to the action's end.
+        speed = self._clock.speed
+        seconds = timing.duration.total_seconds() / speed if speed > 0 else 0.0
+        elapsed = (self._clock.now() - timing.started_at).total_seconds()
+        return progress.model_copy(
+            update={
+                "action_seconds": round(seconds, 3),
+                "action_remaining_seconds": round(min(seconds, max(0.0, seconds - elapsed)), 3),
+            }
         )
 
     def _name(self, procedure_id: str) -> str:

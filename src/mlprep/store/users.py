@@ -83,6 +83,17 @@ class UserStore:
             )
         return result.rowcount == 1
 
+    def set_role(self, user_id: str, role: str) -> bool:
+        """Change a user's role and end their earlier tokens' generation (the tokens list the old
+        role's permissions); False if there is no such user."""
+        with self._engine.begin() as connection:
+            result = connection.execute(
+                update(users)
+                .where(users.c.id == user_id)
+                .values(role=role, token_generation=users.c.token_generation + 1)
+            )
+        return result.rowcount == 1
+
     def remove(self, user_id: str) -> bool:
         """Delete a user; False if there was no such user."""
         with self._engine.begin() as connection:

@@ -42,7 +42,13 @@ def test_start_returns_the_run_which_then_shows_its_first_view(
         "WaitingForView",
     )
     assert run["startedBy"] == "admin"
-    assert run["progress"] == {"step": 1, "stepCount": 5, "stepTitle": "Clear the deck"}
+    assert run["progress"] == {
+        "step": 1,
+        "stepCount": 5,
+        "stepTitle": "Clear the deck",
+        "actionSeconds": None,  # a view is open: no action runs
+        "actionRemainingSeconds": None,
+    }
     assert view["runId"] == started["runId"]
     assert HEX_ID.match(view["viewId"])
     assert (view["kind"], view["title"], view["results"]) == (
