@@ -1,36 +1,23 @@
-"""`mlprep serve`: the server, its database and the simulated instrument."""
+"""`mlprep serve`: the server, its database and the simulated instrument.
+
+The server's packages (FastAPI, SQLAlchemy, uvicorn, ...) come with `pip install 'mlprep[server]'`;
+a client-only install has this command too, and it says how to get them.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import errno
-import logging
-import re
-import signal
-import socket
 from pathlib import Path
-from types import FrameType
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-import uvicorn
-from fastapi import FastAPI
-from pydantic import ValidationError
 
-from mlprep.api.app import create_app, end_event_streams
-from mlprep.cli.console import abort, err
-from mlprep.errors import MlprepError
-from mlprep.logs import LEVELS, LogFormat, configure_logging
-from mlprep.services import open_services, prepare_first_start
-from mlprep.settings import Settings
+from mlprep.cli.console import abort
+from mlprep.logs import LEVELS, LogFormat
 
-# Connections still open this long after a stop was asked for are cut: a backstop, since the event
-# streams end on their own and no other request takes long.
-GRACEFUL_SHUTDOWN_SECONDS = 5
-STREAM_GOODBYE_SECONDS = 0.1
-STARTUP_FAILURE = 3  # uvicorn's exit status when it cannot start (e.g. the port is taken)
-QUERY_TOKEN = re.compile(r"(access_token=)[^&\s\"]+")
-logger = logging.getLogger("mlprep.serve")
+SERVER_MISSING = (
+    "`mlprep serve` needs the server's packages, which this install lacks: "
+    "pip install 'mlprep[server]'"
+)
 
 
 def serve(
@@ -83,7 +70,11 @@ def serve(
     ] = None,
 ) -> None:
     """Run the server (first start creates the data directory, secret and `admin` user)."""
-    settings = _settings(
+    try:
+        from mlprep.cli.server import run_server
+    except ModuleNotFoundError:
+        abort(SERVER_MISSING, code=2)
+    run_server(
         host=host,
         port=port,
         data_dir=data_dir,
@@ -99,112 +90,3 @@ def serve(
         log_level=log_level.lower() if log_level else None,
         log_format=log_format,
     )
-    configure_logging(settings.log_level, settings.log_format)
-    # Before anything is created: a busy port must not leave a data directory and a user behind.
-    _ensure_port_free(settings.host, settings.port)
-    try:
-        services = open_services(settings)
-    except Exception as error:  # the database is unreachable or the data dir unwritable
-        abort(f"cannot open the database {settings.resolved_database_url()!r}: {error}")
-    try:
-        generated = prepare_first_start(services)
-    except MlprepError as error:
-        abort(error.detail)
-    finally:
-        services.close()
-    if generated:
-        err.print(
-            f"First start: created user [bold]admin[/bold] with password [bold]{generated}[/bold] "
-            f"(also written to {settings.data_dir / 'initial-admin-password'})."
-        )
-    logger.info(
-        "serving http://%s:%d (data in %s; simulated instrument)",
-        settings.host,
-        settings.port,
-        settings.data_dir,
-    )
-    # uvicorn handles SIGINT/SIGTERM: it stops accepting, finishes requests, runs the lifespan's
-    # shutdown (which closes the database), then raises the signal again under the handler that
-    # was in place before; this one turns that SIGTERM into the exit status 0 of a clean stop.
-    signal.signal(signal.SIGTERM, _exit_cleanly)
-    app = create_app(settings)
-    server = _Server(
-        uvicorn.Config(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_config=None,  # configure_logging has set the handlers and the level
-            access_log=False,  # mlprep.access logs each request instead
-            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-        ),
-        app,
-    )
-    # uvicorn logs each WebSocket's path with its query, where browsers put their token.
-    logging.getLogger("uvicorn.error").addFilter(_redact_query_tokens)
-    server.run()
-    if not server.started:
-        raise SystemExit(STARTUP_FAILURE)  # uvicorn has logged why
-
-
-def _ensure_port_free(host: str, port: int) -> None:
-    """Exit with a plain message if `host:port` cannot be listened on (taken, or not ours)."""
-    if port == 0:
-        return  # any free port
-    try:
-        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    except socket.gaierror as error:
-        abort(f"cannot listen on {host!r}: {error.strerror}; check --host or MLPREP_HOST.", code=2)
-    family, kind, protocol, _name, address = addresses[0]
-    with socket.socket(family, kind, protocol) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
-        try:
-            probe.bind(address)
-        except OSError as error:
-            if error.errno == errno.EADDRINUSE:
-                abort(
-                    f"port {port} on {host} is already in use (another mlprep, or another "
-                    "program); choose another with --port or MLPREP_PORT, e.g. --port "
-                    f"{port + 1}.",
-                    code=2,
-                )
-            abort(f"cannot listen on {host}:{port}: {error.strerror}.", code=2)
-
-
-def _settings(**overrides: Any) -> Settings:
-    try:
-        return Settings.with_overrides(**overrides)
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in error.errors()
-        )
-        abort(f"invalid configuration: {problems}", code=2)
-
-
-class _Server(uvicorn.Server):
-    """uvicorn's server, ending the event streams as soon as it stops.
-
-    uvicorn lets open connections finish before it runs the application's shutdown, and an event
-    stream never finishes by itself, so the streams are ended first.
-    """
-
-    def __init__(self, config: uvicorn.Config, app: FastAPI) -> None:
-        super().__init__(config)
-        self._app = app
-
-    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        end_event_streams(self._app)
-        # Let the streams say goodbye (WebSocket close 1001) before uvicorn closes every
-        # connection itself (with 1012).
-        await asyncio.sleep(STREAM_GOODBYE_SECONDS)
-        await super().shutdown(sockets)
-
-
-def _redact_query_tokens(record: logging.LogRecord) -> bool:
-    message = record.getMessage()
-    if "access_token=" in message:
-        record.msg, record.args = QUERY_TOKEN.sub(r"\1[redacted]", message), ()
-    return True
-
-
-def _exit_cleanly(_signal: int, _frame: FrameType | None) -> None:
-    raise SystemExit(0)

@@ -21,9 +21,8 @@ from mlprep.contract.users import NewUser, PasswordChange, RoleChange, User
 router = APIRouter(prefix="/users", tags=["Users"])
 
 Administrator = Annotated[Principal, Depends(requires(Permission.MODIFY_USERS))]
-UserName = Annotated[
-    str, Path(alias="userName", description="The user's name (any letter case)", max_length=100)
-]
+# Any text: a name no user has is a 404, as for any other unknown resource.
+UserName = Annotated[str, Path(alias="userName", description="The user's name (any letter case)")]
 JSON_BODY = [Depends(accepts_json_body)]
 
 

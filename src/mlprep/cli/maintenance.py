@@ -1,0 +1,159 @@
+"""`mlprep errors`, `counters ls|reset`, `uv options|get|set` and `runs ls|show`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from mlprep.cli.console import emit_json, out, when
+from mlprep.cli.procedures import report
+from mlprep.cli.remote import remote
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
+counters = typer.Typer(help="The channels' usage counters.", no_args_is_help=True)
+uv = typer.Typer(help="The UV decontamination routine's interval.", no_args_is_help=True)
+runs = typer.Typer(help="The run history.", no_args_is_help=True)
+
+
+def errors(context: typer.Context, as_json: JsonOption = False) -> None:
+    """The errors of the current run, else of the latest one."""
+    with remote(context) as client:
+        found = client.errors()
+    if as_json:
+        emit_json(found)
+        return
+    if not found:
+        out.print("No errors.")
+        return
+    table = Table("Raised", "Step", "Channel", "Error", "Recovery")
+    for error in found:
+        channel = error.channel.value if error.channel else "-"
+        table.add_row(
+            when(error.raised_at), str(error.step), channel, error.response, error.message
+        )
+    out.print(table)
+
+
+@counters.command("ls")
+def list_counters(context: typer.Context, as_json: JsonOption = False) -> None:
+    """Each channel's tip pick-ups, ejects, aspirates and dispenses."""
+    with remote(context) as client:
+        found = client.channel_counters()
+    if as_json:
+        emit_json(found)
+        return
+    table = Table("Channel", "Tip pick-ups", "Tip ejects", "Aspirates", "Dispenses")
+    for counter in found:
+        table.add_row(
+            counter.name.value,
+            str(counter.tip_pick_up_counter),
+            str(counter.tip_eject_counter),
+            str(counter.aspirate_counter),
+            str(counter.dispense_counter),
+        )
+    out.print(table)
+
+
+@counters.command("reset")
+def reset_counters(
+    context: typer.Context,
+    channel: Annotated[str, typer.Argument(help="Front or Rear (or 1, 2)")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Reset one channel's four counters to zero (after replacing its parts)."""
+    if not yes:
+        typer.confirm(f"Reset the counters of channel {channel}?", abort=True)
+    with remote(context) as client:
+        client.reset_channel_counters(channel)
+        found = client.channel_counters()
+    if as_json:
+        emit_json(found)
+        return
+    out.print(f"Reset the counters of channel {channel}.")
+
+
+@uv.command("options")
+def uv_options(context: typer.Context, as_json: JsonOption = False) -> None:
+    """The intervals the UV routine can be set to."""
+    with remote(context) as client:
+        options = client.uv_routine_interval_options()
+    if as_json:
+        emit_json(options)
+        return
+    for option in options:
+        out.print(f"{option.name.value}: {option.description}")
+
+
+@uv.command("get")
+def uv_get(context: typer.Context, as_json: JsonOption = False) -> None:
+    """The UV routine's interval."""
+    with remote(context) as client:
+        settings = client.uv_routine_settings()
+    if as_json:
+        emit_json(settings)
+        return
+    out.print(settings.interval.value)
+
+
+@uv.command("set")
+def uv_set(
+    context: typer.Context,
+    interval: Annotated[str, typer.Argument(help="Never, EveryProtocolRun, Daily or Weekly")],
+    as_json: JsonOption = False,
+) -> None:
+    """Set the UV routine's interval."""
+    with remote(context) as client:
+        client.set_uv_routine_settings(interval)
+        settings = client.uv_routine_settings()
+    if as_json:
+        emit_json(settings)
+        return
+    out.print(f"The UV routine is now {settings.interval.value}.")
+
+
+@runs.command("ls")
+def list_runs(
+    context: typer.Context,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="How many")] = 20,
+    offset: Annotated[int, typer.Option(min=0, help="How many newer ones to skip")] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Past and current runs, newest first."""
+    with remote(context) as client:
+        page = client.runs(offset, limit)
+    if as_json:
+        emit_json(page)
+        return
+    table = Table("Run", "Procedure", "State", "Started", "By")
+    for item in page.items:
+        table.add_row(
+            item.id,
+            item.procedure_name,
+            item.state.value,
+            when(item.started_at),
+            item.started_by or "-",
+        )
+    out.print(table)
+    out.print(f"[dim]{len(page.items)} of {page.total} runs.[/dim]")
+
+
+@runs.command("show")
+def show_run(
+    context: typer.Context,
+    run_id: Annotated[str, typer.Argument(help="The run's id (from `runs ls`)")],
+    as_json: JsonOption = False,
+) -> None:
+    """One run: its views with their answers, what was entered and measured, its errors."""
+    with remote(context) as client:
+        found = client.run(run_id)
+    if as_json:
+        emit_json(found)
+        return
+    report(found)
+    for view in found.views:
+        answer = view.result.value if view.result else "(open)"
+        given = f" {view.input!r}" if view.input else ""
+        out.print(f"  [dim]{when(view.created_at)}[/dim] {view.title}: {answer}{given}")

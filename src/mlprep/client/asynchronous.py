@@ -1,0 +1,477 @@
+"""`AsyncPrepClient`: the same operations as `PrepClient`, for asyncio (awaitable, same names)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import time
+from collections.abc import Awaitable, Callable, Collection
+from typing import Any, TypeVar
+
+import httpx
+
+from mlprep import __version__
+from mlprep.client import calls
+from mlprep.client.calls import (
+    DEFAULT_URL,
+    RETRYABLE,
+    VENDOR_PREFIX,
+    Call,
+    retry_delay,
+    url_for,
+)
+from mlprep.client.errors import (
+    Conflict,
+    NotFound,
+    ServerUnreachable,
+    Unauthenticated,
+    problem_error,
+)
+from mlprep.client.events import STREAMS, AsyncEventSubscription
+from mlprep.client.runs import (
+    Answer,
+    Answerer,
+    ErrorPolicy,
+    ViewPrompt,
+    answerer_for,
+    as_answer,
+    resolve_procedure,
+    view_to_answer,
+)
+from mlprep.client.session import Credentials, Session
+from mlprep.contract.audit import AuditPage
+from mlprep.contract.authenticate import AuthenticateResponse
+from mlprep.contract.health import Health
+from mlprep.contract.maintenance import (
+    Channel,
+    ChannelCounter,
+    MaintenanceError,
+    MaintenanceProcedure,
+    MaintenanceProcedureDetails,
+    StartedRun,
+    UvInterval,
+    UvRoutineIntervalOption,
+    UvRoutineSettings,
+    ViewResult,
+)
+from mlprep.contract.runs import Run, RunPage, View
+from mlprep.contract.simulator import (
+    HepaPressureDrop,
+    ProtocolRun,
+    SimulatedOperation,
+    SimulatorClock,
+    SimulatorFaults,
+    SimulatorState,
+)
+from mlprep.contract.users import Role, User
+
+T = TypeVar("T")
+
+
+class AsyncPrepClient:
+    """A client of one mlprep server (or a real instrument, for the vendor's operations).
+
+    Give a `token`, or `user_name` and `password` (logged in on first use, and again whenever the
+    token cannot be renewed). The token is renewed before it expires, and once more on a 401, so
+    a long script never sees an expiry. `prefix` is `/api/v1` or `/NimbusLite/api/v1`.
+    Use it as a context manager, or call `close()`.
+    """
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_URL,
+        *,
+        token: str | None = None,
+        user_name: str | None = None,
+        password: str | None = None,
+        prefix: str = VENDOR_PREFIX,
+        timeout: float = 10.0,
+        retries: int = 2,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        credentials = Credentials(user_name, password) if user_name and password else None
+        self.base_url = base_url.rstrip("/")
+        self.prefix = prefix
+        self.session = Session(token, credentials, clock)
+        self._retries = retries
+        self._sleep = sleep
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            timeout=timeout,
+            transport=transport,
+            headers={"User-Agent": f"mlprep-client/{__version__}"},
+        )
+
+    # -- the plumbing ----------------------------------------------------------------------------
+
+    async def send(self, call: Call[T]) -> T:
+        """Send one call and read its answer. Raises a ProblemError subclass for an error answer
+        and ServerUnreachable when none came."""
+        if call.authenticated:
+            await self._ensure_fresh_token()
+        response = await self._exchange(call)
+        if response.status_code == 401 and call.authenticated and await self._recover_from_401():
+            response = await self._exchange(call)
+        if response.is_success:
+            return call.read(response)
+        raise problem_error(response)
+
+    async def _exchange(self, call: Call[Any]) -> httpx.Response:
+        headers = self.session.headers if call.authenticated else {}
+        attempt = 0
+        while True:
+            try:
+                return await self._http.request(
+                    call.method,
+                    url_for(call, self.prefix),
+                    json=call.json,
+                    params=call.params or None,
+                    headers=headers,
+                )
+            except httpx.TransportError as error:
+                if (
+                    not (call.retryable and isinstance(error, RETRYABLE))
+                    or attempt >= self._retries
+                ):
+                    raise ServerUnreachable(
+                        f"No answer from {self.base_url} to {call.method} {call.path}: {error}"
+                    ) from error
+                await self._sleep(retry_delay(attempt))
+                attempt += 1
+
+    async def _ensure_fresh_token(self) -> None:
+        session = self.session
+        if session.token is None:
+            if session.credentials is not None:
+                await self.login()
+            return
+        if not session.due_for_renewal:
+            return
+        if not session.expired:
+            try:
+                await self.renew_token()
+                return
+            except Unauthenticated:
+                pass
+        if session.credentials is not None:
+            await self.login()
+
+    async def _recover_from_401(self) -> bool:
+        """After a 401: log in again if a password is held (once); whether to retry."""
+        if self.session.credentials is None:
+            return False
+        await self.login()
+        return True
+
+    async def close(self) -> None:
+        """Close the connections."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncPrepClient:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    # -- Authenticate ----------------------------------------------------------------------------
+
+    async def login(
+        self, user_name: str | None = None, password: str | None = None
+    ) -> AuthenticateResponse:
+        """Log in (with the given credentials, else those the client was made with); the token is
+        used from now on. Raises Unauthenticated, LockedOut (retry_after) or ServiceBusy."""
+        if user_name is not None and password is not None:
+            self.session.credentials = Credentials(user_name, password)
+        credentials = self.session.credentials
+        if credentials is None:
+            raise ValueError("login() needs a user name and password.")
+        answer = await self.send(calls.login(credentials.user_name, credentials.password))
+        if answer.token is None:
+            raise Unauthenticated.without_response("The server answered the login without a token.")
+        self.session.use(answer.token, answer)
+        return answer
+
+    async def logout(self) -> None:
+        """Log out: the server revokes the token; the client forgets it and its password."""
+        if self.session.token is not None:
+            await self._exchange(calls.logout())
+        self.session.forget()
+        self.session.credentials = None
+
+    async def renew_token(self) -> AuthenticateResponse:
+        """Exchange the token for a fresh one (which the client uses from now on)."""
+        response = await self._exchange(calls.renew_token())
+        if not response.is_success:
+            raise problem_error(response)
+        answer = calls.renew_token().read(response)
+        if answer.token is not None:
+            self.session.use(answer.token, answer)
+        return answer
+
+    async def check_authentication(self) -> bool:
+        """Whether the token is valid now (no renewal is tried)."""
+        return (await self._exchange(calls.check_authentication())).status_code == 200
+
+    # -- Maintenance -----------------------------------------------------------------------------
+
+    async def initialize_maintenance(self) -> None:
+        """Fill the procedure list on a fresh instrument (idempotent)."""
+        return await self.send(calls.initialize_maintenance())
+
+    async def procedures(self) -> list[MaintenanceProcedure]:
+        """Every procedure with its status and due date."""
+        return await self.send(calls.procedures())
+
+    async def procedure(self, procedure_id: str) -> MaintenanceProcedureDetails:
+        """One procedure. Raises NotFound."""
+        return await self.send(calls.procedure(procedure_id))
+
+    async def find_procedure(self, id_or_name: str) -> MaintenanceProcedure:
+        """The procedure with this id or name (any letter case). Raises NotFound."""
+        return resolve_procedure(await self.procedures(), id_or_name)
+
+    async def start_procedure(self, procedure_id: str) -> StartedRun:
+        """Start a run. Raises Conflict while another runs, NotFound for an unknown id."""
+        return await self.send(calls.start_procedure(procedure_id))
+
+    async def image(self, image_name: str) -> bytes:
+        """A view's image (PNG bytes)."""
+        return await self.send(calls.image(image_name))
+
+    async def errors(self) -> list[MaintenanceError]:
+        """The errors of the current run, else of the latest one."""
+        return await self.send(calls.errors())
+
+    async def channel_counters(self) -> list[ChannelCounter]:
+        """Each channel's usage counters."""
+        return await self.send(calls.channel_counters())
+
+    async def reset_channel_counters(self, channel: Channel | str) -> None:
+        """Reset one channel's counters (Front, Rear, 1 or 2). Raises NotFound."""
+        return await self.send(calls.reset_channel_counters(channel))
+
+    async def uv_routine_interval_options(self) -> list[UvRoutineIntervalOption]:
+        """The intervals the UV routine can be set to."""
+        return await self.send(calls.uv_routine_interval_options())
+
+    async def uv_routine_settings(self) -> UvRoutineSettings:
+        """The UV routine's interval."""
+        return await self.send(calls.uv_routine_settings())
+
+    async def set_uv_routine_settings(self, interval: UvInterval | str) -> None:
+        """Set the UV routine's interval (Never, EveryProtocolRun, Daily, Weekly)."""
+        return await self.send(calls.set_uv_routine_settings(interval))
+
+    async def abort(self) -> None:
+        """Abort the run in progress at its next safe point. Raises Conflict when none runs."""
+        return await self.send(calls.abort())
+
+    async def close_view(
+        self, view_id: str, result: ViewResult | str, view_input: str | None = None
+    ) -> None:
+        """Answer a view. Raises NotFound (no such open view) or BadRequest (result not allowed)."""
+        return await self.send(calls.close_view(view_id, result, view_input))
+
+    # -- mlprep's own ----------------------------------------------------------------------------
+
+    async def health(self) -> Health:
+        """Whether the server and its database answer (no token needed)."""
+        return await self.send(calls.health())
+
+    async def metrics(self) -> str:
+        """Prometheus metrics text (no token needed)."""
+        return await self.send(calls.metrics())
+
+    async def audit(
+        self, offset: int = 0, limit: int = 100, action: str | None = None
+    ) -> AuditPage:
+        """A page of the audit trail, newest first (ViewAudit)."""
+        return await self.send(calls.audit(offset, limit, action))
+
+    async def runs(self, offset: int = 0, limit: int = 50) -> RunPage:
+        """A page of the run history, newest first."""
+        return await self.send(calls.runs(offset, limit))
+
+    async def current_run(self) -> Run | None:
+        """The run in progress with its open view, or None."""
+        return await self.send(calls.current_run())
+
+    async def run(self, run_id: str) -> Run:
+        """One run with its views, errors and inputs. Raises NotFound."""
+        return await self.send(calls.run(run_id))
+
+    async def users(self) -> list[User]:
+        """Every user (ModifyUsers)."""
+        return await self.send(calls.users())
+
+    async def user(self, user_name: str) -> User:
+        """One user. Raises NotFound."""
+        return await self.send(calls.user(user_name))
+
+    async def add_user(
+        self, user_name: str, password: str, role: Role | str = Role.OPERATOR
+    ) -> User:
+        """Add a user. Raises BadRequest (short password) or Conflict (name taken)."""
+        return await self.send(calls.add_user(user_name, password, role))
+
+    async def set_user_password(self, user_name: str, password: str) -> User:
+        """Set a user's password; their tokens stop working and a lockout ends."""
+        return await self.send(calls.set_user_password(user_name, password))
+
+    async def set_user_role(self, user_name: str, role: Role | str) -> User:
+        """Give a user another role; their tokens stop working. Conflict for the last admin."""
+        return await self.send(calls.set_user_role(user_name, role))
+
+    async def unlock_user(self, user_name: str) -> User:
+        """End a user's lockout."""
+        return await self.send(calls.unlock_user(user_name))
+
+    async def remove_user(self, user_name: str) -> None:
+        """Remove a user; their tokens stop working. Conflict for the last admin."""
+        return await self.send(calls.remove_user(user_name))
+
+    async def simulator(self) -> SimulatorState:
+        """Everything the simulator is set to (ControlSimulator)."""
+        return await self.send(calls.simulator())
+
+    async def simulator_clock(self) -> SimulatorClock:
+        """The simulated instrument's clock."""
+        return await self.send(calls.simulator_clock())
+
+    async def set_clock_speed(self, speed: float) -> SimulatorClock:
+        """Simulated seconds per real second (0: actions finish at once)."""
+        return await self.send(calls.set_clock_speed(speed))
+
+    async def advance_clock(
+        self, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0
+    ) -> SimulatorClock:
+        """Move the simulated clock forward, so that procedures fall due."""
+        return await self.send(calls.advance_clock(days, hours, minutes, seconds))
+
+    async def plan_fault(
+        self,
+        operation: SimulatedOperation | str,
+        channel: Channel | str | None = None,
+        message: str | None = None,
+    ) -> SimulatorFaults:
+        """Make the next such operation (on that channel, or any) fail."""
+        return await self.send(calls.plan_fault(operation, channel, message))
+
+    async def set_fault_rate(self, rate: float, seed: int | None = None) -> SimulatorFaults:
+        """A random fault rate (0-1) and the seed that makes it repeatable."""
+        return await self.send(calls.set_fault_rate(rate, seed))
+
+    async def clear_faults(self) -> SimulatorFaults:
+        """Forget planned faults; rate 0."""
+        return await self.send(calls.clear_faults())
+
+    async def simulate_protocol_run(
+        self, duration_seconds: float = 1_800, tips: int = 8, transfers: int = 24
+    ) -> ProtocolRun:
+        """One simulated protocol run: time passes, counters move, UV may fall due."""
+        return await self.send(calls.simulate_protocol_run(duration_seconds, tips, transfers))
+
+    async def set_channel_counters(self, channel: Channel | str, **counters: int) -> ChannelCounter:
+        """Set some counters by wire name (tipPickUpCounter, ...; lifetime totals stay)."""
+        return await self.send(calls.set_channel_counters(channel, **counters))
+
+    async def set_hepa_pressure_drop(self, pressure_drop_pa: float) -> HepaPressureDrop:
+        """The pressure drop the HEPA filter check will read."""
+        return await self.send(calls.set_hepa_pressure_drop(pressure_drop_pa))
+
+    async def factory_reset(self) -> SimulatorState:
+        """Forget runs, counters and executions (users and the audit trail stay)."""
+        return await self.send(calls.factory_reset())
+
+    # -- events and runs -------------------------------------------------------------------------
+
+    def events(
+        self,
+        streams: Collection[str] = STREAMS,
+        codes: Collection[str] | None = None,
+        reconnect: bool = True,
+    ) -> AsyncEventSubscription:
+        """Follow the instrument's events: `async with client.events() as events:` then
+        `async for event in events:`. `codes` keeps only those codes."""
+        return AsyncEventSubscription(
+            self.base_url, self._stream_headers, streams, codes, reconnect
+        )
+
+    async def _stream_headers(self) -> dict[str, str]:
+        await self._ensure_fresh_token()
+        return self.session.headers
+
+    async def run_procedure(
+        self,
+        procedure: str,
+        answer: Answerer | None = None,
+        *,
+        on_error: ErrorPolicy | str | Answerer | None = None,
+        on_update: Callable[[Run], None] | None = None,
+        poll_seconds: float = 1.0,
+    ) -> Run:
+        """Run a procedure (by id or name) to its end and return the finished run.
+
+        `answer(prompt)` is called for each view and returns an `Answer` (or just a result such
+        as "Ok"); `prompt.image()` fetches the view's image. `on_error` answers Error views:
+        "retry", "continue", "abort", or a callback. `on_update(run)` hears of every change.
+        If the caller stops it (an exception, Ctrl-C), the run is aborted.
+        """
+        procedure_id = (await self.find_procedure(procedure)).id
+        async with self.events() as events:  # subscribed before the start: nothing is missed
+            started = await self.start_procedure(procedure_id)
+            answered: set[str] = set()
+            try:
+                while True:
+                    run = await self.run(started.run_id)
+                    if on_update is not None:
+                        on_update(run)
+                    if run.state.is_terminal:
+                        return run
+                    view = view_to_answer(run, answered)
+                    if view is None:
+                        await events.next(timeout=poll_seconds)
+                        continue
+                    reply = await self._answer(view, run, answer, on_error)
+                    answered.add(view.view_id)
+                    # Answered elsewhere first (404 or 409): the first answer wins.
+                    with contextlib.suppress(NotFound, Conflict):
+                        await self.close_view(view.view_id, reply.result, reply.input)
+            except BaseException:
+                await self._abort_quietly(started.run_id)
+                raise
+
+    async def _answer(
+        self,
+        view: View,
+        run: Run,
+        answer: Answerer | None,
+        on_error: ErrorPolicy | str | Answerer | None,
+    ) -> Answer:
+        who = answerer_for(view, answer, on_error)
+        if isinstance(who, Answer):
+            return who
+        image_url = self._image_url(view)
+        prompt = ViewPrompt(view, run, image_url, lambda: self._view_image(view))
+        reply = who(prompt)
+        if inspect.isawaitable(reply):
+            reply = await reply
+        return as_answer(reply)
+
+    def _image_url(self, view: View) -> str | None:
+        if not view.image_name:
+            return None
+        return f"{self.base_url}{url_for(calls.image(view.image_name), self.prefix)}"
+
+    async def _view_image(self, view: View) -> bytes:
+        return await self.image(view.image_name) if view.image_name else b""
+
+    async def _abort_quietly(self, run_id: str) -> None:
+        # Best effort: the exception that stopped the run matters more than one from here.
+        with contextlib.suppress(Exception):
+            current = await self.current_run()
+            if current is not None and current.id == run_id:
+                await self.abort()
