@@ -44,6 +44,7 @@ def test_health_answers_without_a_token(client: ApiClient) -> None:
         "simulated": True,
         "instrumentId": "prep-sim-1",
         "serialNumber": "PREP-SIM-0001",
+        "now": "2026-04-29T14:13:24.275456+00:00",  # the instrument's clock
     }
 
 

@@ -47,12 +47,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def when(moment: datetime | None, now: datetime | None = None) -> str:
-    """`2026-05-01 14:13 (in 2 days)`: absolute in the instrument's zone, and relative."""
+def when(moment: datetime | None, now: datetime | None = None, empty: str = "never") -> str:
+    """`2026-05-01 14:13 (in 2 days)`: absolute in the instrument's zone, and relative to `now`
+    (the instrument's clock, which the simulator may have moved ahead of the wall clock).
+    The platform's empty date (year 1) reads `empty`."""
     if moment is None:
         return "-"
     if moment.year == 1:
-        return "never"
+        return empty
     now = now or datetime.now(UTC)
     return f"{moment:%Y-%m-%d %H:%M} ({relative(moment - now)})"
 

@@ -21,6 +21,7 @@ def errors(context: typer.Context, as_json: JsonOption = False) -> None:
     """The errors of the current run, else of the latest one."""
     with remote(context) as client:
         found = client.errors()
+        now = client.health().now
     if as_json:
         emit_json(found)
         return
@@ -31,7 +32,7 @@ def errors(context: typer.Context, as_json: JsonOption = False) -> None:
     for error in found:
         channel = error.channel.value if error.channel else "-"
         table.add_row(
-            when(error.raised_at), str(error.step), channel, error.response, error.message
+            when(error.raised_at, now), str(error.step), channel, error.response, error.message
         )
     out.print(table)
 
@@ -124,6 +125,7 @@ def list_runs(
     """Past and current runs, newest first."""
     with remote(context) as client:
         page = client.runs(offset, limit)
+        now = client.health().now
     if as_json:
         emit_json(page)
         return
@@ -133,7 +135,7 @@ def list_runs(
             item.id,
             item.procedure_name,
             item.state.value,
-            when(item.started_at),
+            when(item.started_at, now),
             item.started_by or "-",
         )
     out.print(table)
@@ -149,6 +151,7 @@ def show_run(
     """One run: its views with their answers, what was entered and measured, its errors."""
     with remote(context) as client:
         found = client.run(run_id)
+        now = client.health().now
     if as_json:
         emit_json(found)
         return
@@ -156,4 +159,4 @@ def show_run(
     for view in found.views:
         answer = view.result.value if view.result else "(open)"
         given = f" {view.input!r}" if view.input else ""
-        out.print(f"  [dim]{when(view.created_at)}[/dim] {view.title}: {answer}{given}")
+        out.print(f"  [dim]{when(view.created_at, now)}[/dim] {view.title}: {answer}{given}")

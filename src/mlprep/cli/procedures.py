@@ -10,14 +10,23 @@ from rich.table import Table
 from mlprep.cli import console
 from mlprep.cli.console import abort, emit_json, out, when
 from mlprep.cli.remote import remote
-from mlprep.cli.run_terminal import RunDisplay, UnattendedAnswers, ask, interactive
+from mlprep.cli.run_terminal import (
+    ErrorPolicyAnswers,
+    RunDisplay,
+    UnattendedAnswers,
+    ask,
+    interactive,
+)
 from mlprep.client.runs import ERROR_RESULTS
 from mlprep.contract.maintenance import ProcedureStatus
 from mlprep.contract.runs import Run, RunState
 
 app = typer.Typer(help="The maintenance procedures: list, show, run, abort.", no_args_is_help=True)
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
-Procedure = Annotated[str, typer.Argument(help="The procedure's name (any case) or id")]
+NEVER_EXECUTED = "now (never executed)"
+Procedure = Annotated[
+    str, typer.Argument(help="The procedure's name (any case, or its start) or id")
+]
 
 
 @app.command("ls")
@@ -25,6 +34,7 @@ def list_procedures(context: typer.Context, as_json: JsonOption = False) -> None
     """Every procedure with its status and due date; Expired ones first."""
     with remote(context) as client:
         procedures = client.procedures()
+        now = client.health().now
     ordered = sorted(
         procedures, key=lambda p: (p.status is not ProcedureStatus.EXPIRED, p.due_date_time)
     )
@@ -37,8 +47,8 @@ def list_procedures(context: typer.Context, as_json: JsonOption = False) -> None
         table.add_row(
             procedure.name,
             f"[{style}]{procedure.status.value}[/{style}]",
-            when(procedure.last_execution_time),
-            when(procedure.due_date_time),
+            when(procedure.last_execution_time, now),
+            when(procedure.due_date_time, now, NEVER_EXECUTED),
         )
     out.print(table)
 
@@ -48,14 +58,15 @@ def show(context: typer.Context, procedure: Procedure, as_json: JsonOption = Fal
     """One procedure: what it is for, its status, when it last ran and falls due."""
     with remote(context) as client:
         details = client.procedure(client.find_procedure(procedure).id)
+        now = client.health().now
     if as_json:
         emit_json(details)
         return
     out.print(f"[bold]{details.name}[/bold] ({details.id})")
     out.print(details.info)
     out.print(f"Status:        {details.status.value}")
-    out.print(f"Last executed: {when(details.last_execution_time)}")
-    out.print(f"Due:           {when(details.due_date_time)}")
+    out.print(f"Last executed: {when(details.last_execution_time, now)}")
+    out.print(f"Due:           {when(details.due_date_time, now, NEVER_EXECUTED)}")
 
 
 @app.command("run")
@@ -82,13 +93,14 @@ def run(
     unattended = as_json or answer is not None or input_text is not None or not interactive()
     answerer = UnattendedAnswers(answer, input_text, announce=not as_json) if unattended else ask
     policy = on_error or ("abort" if unattended else None)
+    on_error_views = ErrorPolicyAnswers(policy, announce=not as_json) if policy else None
     display = RunDisplay(show=not as_json)
     with remote(context) as client:
         try:
             finished = client.run_procedure(
                 procedure,
                 answerer,
-                on_error=policy,
+                on_error=on_error_views,
                 on_update=display.update,
                 poll_seconds=0.5,
             )

@@ -5,13 +5,14 @@ a prompt, or answered unattended from the command's options."""
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.prompt import Prompt
 
 from mlprep.cli.console import out
 from mlprep.client import Answer, ClientError, ViewPrompt
+from mlprep.client.runs import policy_answer
 from mlprep.contract.maintenance import ViewResult
 from mlprep.contract.runs import Run, ViewKind
 
@@ -29,13 +30,13 @@ class UnattendedAnswerError(ClientError):
 
 @dataclass
 class RunDisplay:
-    """Shows a run's progress as `run_procedure` reports it (its `on_update`)."""
+    """Shows each action of a run as a progress bar with its time left, as `run_procedure`
+    reports the run (its `on_update`); views are shown by the answerer."""
 
     show: bool = True
     _progress: Progress | None = None
     _task: TaskID | None = None
     _step: tuple[int, str | None] | None = None
-    _announced: set[tuple[int, str | None]] = field(default_factory=set)
 
     def update(self, run: Run) -> None:
         if not self.show:
@@ -47,11 +48,6 @@ class RunDisplay:
             self._step = step
         if progress.action_seconds is not None and not run.state.is_terminal:
             self._show_action(run)
-        elif step not in self._announced and run.open_view is None and progress.step_title:
-            self._announced.add(step)
-            out.print(
-                f"[dim]Step {progress.step}/{progress.step_count}:[/dim] {progress.step_title}"
-            )
         if run.state.is_terminal:
             self._finish_bar()
 
@@ -60,7 +56,6 @@ class RunDisplay:
         total = progress.action_seconds or 0.0
         done = total - (progress.action_remaining_seconds or 0.0)
         if self._progress is None:
-            self._announced.add((progress.step, progress.step_title))
             self._progress = Progress(
                 TextColumn("[dim]Step {task.fields[step]}:[/dim] {task.description}"),
                 BarColumn(),
@@ -157,6 +152,21 @@ class UnattendedAnswers:
             given = f" with {text!r}" if text is not None else ""
             out.print(f"[dim]Answered {chosen.value}{given}.[/dim]")
         return Answer(chosen, text)
+
+
+@dataclass(frozen=True)
+class ErrorPolicyAnswers:
+    """`--on-error`: every Error view answered the same way (retry, continue or abort)."""
+
+    policy: str
+    announce: bool = True
+
+    def __call__(self, prompt: ViewPrompt) -> Answer:
+        answer = policy_answer(self.policy)
+        if self.announce:
+            describe(prompt)
+            out.print(f"[dim]Answered {self.policy} (--on-error).[/dim]")
+        return answer
 
 
 def interactive() -> bool:

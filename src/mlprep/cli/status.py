@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from mlprep.cli.console import emit_json, out, when
+from mlprep.cli.procedures import NEVER_EXECUTED
 from mlprep.cli.remote import remote
 from mlprep.contract.maintenance import ProcedureStatus
 
@@ -32,10 +33,15 @@ def status(
     if due:
         out.print(f"[bold]Due now ({len(due)}):[/bold]")
         for procedure in sorted(due, key=lambda p: p.due_date_time):
-            out.print(f"  {procedure.name} (due {when(procedure.due_date_time)})")
+            due_at = when(procedure.due_date_time, health.now, NEVER_EXECUTED)
+            out.print(f"  {procedure.name} (due {due_at})")
     else:
         upcoming = min(procedures, key=lambda p: p.due_date_time, default=None)
-        after = f"; next: {upcoming.name}, {when(upcoming.due_date_time)}" if upcoming else ""
+        after = (
+            f"; next: {upcoming.name}, {when(upcoming.due_date_time, health.now)}"
+            if upcoming
+            else ""
+        )
         out.print(f"Nothing is due{after}.")
     if current is None:
         out.print("No run in progress.")

@@ -89,11 +89,15 @@ def view_to_answer(run: Run, answered: set[str]) -> View | None:
 
 
 def resolve_procedure(procedures: list[MaintenanceProcedure], wanted: str) -> MaintenanceProcedure:
-    """The procedure whose id or name (any letter case) is `wanted`. Raises NotFound."""
+    """The procedure whose id or name (any letter case) is `wanted`, or the only one whose name
+    starts with it ("daily"). Raises NotFound."""
     folded = wanted.strip().casefold()
     for procedure in procedures:
         if procedure.id == wanted or procedure.name.casefold() == folded:
             return procedure
+    starting = [p for p in procedures if folded and p.name.casefold().startswith(folded)]
+    if len(starting) == 1:
+        return starting[0]
     names = ", ".join(procedure.name for procedure in procedures) or "none"
     raise NotFound.without_response(
         f"There is no procedure with the id or name '{wanted}'. Procedures: {names}."

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from mlprep.contract.base import WireModel
+from mlprep.contract.time import InstrumentTime
 
 
 class Health(WireModel):
@@ -14,3 +17,4 @@ class Health(WireModel):
     simulated: bool
     instrument_id: str
     serial_number: str
+    now: InstrumentTime = Field(description="The instrument's clock (the simulator's, if ahead)")

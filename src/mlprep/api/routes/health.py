@@ -22,4 +22,5 @@ async def health(services: ServicesDep) -> Health:
         simulated=True,
         instrument_id=services.settings.instrument_id,
         serial_number=services.settings.serial_number,
+        now=services.clock.now().astimezone(services.instrument.info.time_zone),
     )
