@@ -113,7 +113,7 @@ class AsyncPrepClient:
         if call.authenticated:
             await self._ensure_fresh_token()
         response = await self._exchange(call)
-        if response.status_code == 401 and call.authenticated and await self._recover_from_401():
+        if response.status_code == 401 and call.authenticated and await self._log_in_again():
             response = await self._exchange(call)
         if response.is_success:
             return call.read(response)
@@ -158,13 +158,6 @@ class AsyncPrepClient:
                 pass
         if session.credentials is not None:
             await self.login()
-
-    async def _recover_from_401(self) -> bool:
-        """After a 401: log in again if a password is held (once); whether to retry."""
-        if self.session.credentials is None:
-            return False
-        await self.login()
-        return True
 
     async def close(self) -> None:
         """Close the connections."""
@@ -397,8 +390,15 @@ class AsyncPrepClient:
         """Follow the instrument's events: `async with client.events() as events:` then
         `async for event in events:`. `codes` keeps only those codes."""
         return AsyncEventSubscription(
-            self.base_url, self._stream_headers, streams, codes, reconnect
+            self.base_url, self._stream_headers, streams, codes, reconnect, self._log_in_again
         )
+
+    async def _log_in_again(self) -> bool:
+        """Log in once more if a password is held (a stream's token was refused)."""
+        if self.session.credentials is None:
+            return False
+        await self.login()
+        return True
 
     async def _stream_headers(self) -> dict[str, str]:
         await self._ensure_fresh_token()

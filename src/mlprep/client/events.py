@@ -114,26 +114,35 @@ class EventSubscription:
         streams: Collection[str] = STREAMS,
         codes: Collection[str] | None = None,
         reconnect: bool = True,
+        reauthenticate: Callable[[], bool] | None = None,
     ) -> None:
         self._base_url = base_url
         self._headers = headers
         self._filter = _Filter(streams, codes)
         self._reconnect = reconnect
+        self._reauthenticate = reauthenticate
         self._queue: queue.Queue[InstrumentEvent | BaseException | None] = queue.Queue()
         self._closed = threading.Event()
         self._sockets: dict[str, ClientConnection] = {}
         self._threads: list[threading.Thread] = []
+        self._open_errors: list[ClientError] = []
         self._ended = 0
 
     def open(self) -> EventSubscription:
         """Connect every stream; returns once all are connected (events published from then on
         are received). Raises ServerUnreachable or Unauthenticated."""
+        started = []
         for stream in self._filter.streams:
-            self._sockets[stream] = self._connect(stream)
-        for stream in self._filter.streams:
-            thread = threading.Thread(target=self._follow, args=(stream,), daemon=True)
+            ready = threading.Event()
+            thread = threading.Thread(target=self._follow, args=(stream, ready), daemon=True)
             thread.start()
             self._threads.append(thread)
+            started.append(ready)
+        for ready in started:
+            ready.wait()
+        if self._open_errors:
+            self.close()
+            raise self._open_errors[0]
         return self
 
     def next(self, timeout: float | None = None) -> InstrumentEvent | None:
@@ -179,29 +188,46 @@ class EventSubscription:
         except (OSError, TimeoutError, WebSocketException) as error:
             raise ServerUnreachable(f"Cannot open the event stream {url}: {error}") from error
 
-    def _follow(self, stream: str) -> None:
+    def _connect_again(self, stream: str) -> ClientConnection:
+        """Reconnect; a refused token (revoked, expired) gets one new login where possible."""
+        try:
+            return self._connect(stream)
+        except Unauthenticated:
+            if self._reauthenticate is None or not self._reauthenticate():
+                raise
+            return self._connect(stream)
+
+    def _follow(self, stream: str, ready: threading.Event) -> None:
         failures = 0
         try:
             while not self._closed.is_set():
-                socket = self._sockets.get(stream)
-                if socket is not None:
-                    failures = 0
-                    self._read(stream, socket)
+                try:
+                    first = not ready.is_set()
+                    connection = self._connect(stream) if first else self._connect_again(stream)
+                except ClientError as error:
+                    if not ready.is_set():
+                        self._open_errors.append(error)
+                        ready.set()
+                        return
+                    if not isinstance(error, ServerUnreachable):
+                        self._queue.put(error)
+                        return
+                    failures += 1
+                else:
+                    with connection as socket:
+                        self._sockets[stream] = socket
+                        if ready.is_set():
+                            self._queue.put(_reconnected(stream))
+                        ready.set()
+                        failures = 0
+                        self._read(stream, socket)
+                    self._sockets.pop(stream, None)
                 if self._closed.is_set() or not self._reconnect:
                     return
-                self._sockets.pop(stream, None)
                 if self._closed.wait(_backoff(failures)):
                     return
-                try:
-                    self._sockets[stream] = self._connect(stream)
-                except Unauthenticated as error:
-                    self._queue.put(error)
-                    return
-                except ServerUnreachable:
-                    failures += 1
-                    continue
-                self._queue.put(_reconnected(stream))
         finally:
+            ready.set()
             self._queue.put(None)
 
     def _read(self, stream: str, socket: ClientConnection) -> None:
@@ -223,11 +249,13 @@ class AsyncEventSubscription:
         streams: Collection[str] = STREAMS,
         codes: Collection[str] | None = None,
         reconnect: bool = True,
+        reauthenticate: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self._base_url = base_url
         self._headers = headers
         self._filter = _Filter(streams, codes)
         self._reconnect = reconnect
+        self._reauthenticate = reauthenticate
         self._queue: asyncio.Queue[InstrumentEvent | BaseException | None] = asyncio.Queue()
         self._sockets: dict[str, AsyncConnection] = {}
         self._tasks: list[asyncio.Task[None]] = []
@@ -287,6 +315,14 @@ class AsyncEventSubscription:
         except (OSError, TimeoutError, WebSocketException) as error:
             raise ServerUnreachable(f"Cannot open the event stream {url}: {error}") from error
 
+    async def _connect_again(self, stream: str) -> AsyncConnection:
+        try:
+            return await self._connect(stream)
+        except Unauthenticated:
+            if self._reauthenticate is None or not await self._reauthenticate():
+                raise
+            return await self._connect(stream)
+
     async def _follow(self, stream: str) -> None:
         failures = 0
         try:
@@ -300,13 +336,13 @@ class AsyncEventSubscription:
                 self._sockets.pop(stream, None)
                 await asyncio.sleep(_backoff(failures))
                 try:
-                    self._sockets[stream] = await self._connect(stream)
-                except Unauthenticated as error:
+                    self._sockets[stream] = await self._connect_again(stream)
+                except ClientError as error:
+                    if isinstance(error, ServerUnreachable):
+                        failures += 1
+                        continue
                     self._queue.put_nowait(error)
                     return
-                except ServerUnreachable:
-                    failures += 1
-                    continue
                 self._queue.put_nowait(_reconnected(stream))
         finally:
             self._queue.put_nowait(None)

@@ -111,7 +111,7 @@ class PrepClient:
         if call.authenticated:
             self._ensure_fresh_token()
         response = self._exchange(call)
-        if response.status_code == 401 and call.authenticated and self._recover_from_401():
+        if response.status_code == 401 and call.authenticated and self._log_in_again():
             response = self._exchange(call)
         if response.is_success:
             return call.read(response)
@@ -156,13 +156,6 @@ class PrepClient:
                 pass
         if session.credentials is not None:
             self.login()
-
-    def _recover_from_401(self) -> bool:
-        """After a 401: log in again if a password is held (once); whether to retry."""
-        if self.session.credentials is None:
-            return False
-        self.login()
-        return True
 
     def close(self) -> None:
         """Close the connections."""
@@ -390,7 +383,16 @@ class PrepClient:
     ) -> EventSubscription:
         """Follow the instrument's events: `with client.events() as events: for e in events:`.
         `codes` keeps only those codes (e.g. {"maintenancedata", "error"})."""
-        return EventSubscription(self.base_url, self._stream_headers, streams, codes, reconnect)
+        return EventSubscription(
+            self.base_url, self._stream_headers, streams, codes, reconnect, self._log_in_again
+        )
+
+    def _log_in_again(self) -> bool:
+        """Log in once more if a password is held (a stream's token was refused)."""
+        if self.session.credentials is None:
+            return False
+        self.login()
+        return True
 
     def _stream_headers(self) -> dict[str, str]:
         self._ensure_fresh_token()

@@ -1,0 +1,35 @@
+"""A real `mlprep serve` for the client's and the command line's tests, and clients of it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from mlprep.client import PrepClient
+from tests.e2e.conftest import server_factory  # noqa: F401 - a fixture these tests use too
+from tests.e2e.server import ServerProcess
+from tests.sessions import ADMIN_PASSWORD
+
+
+@pytest.fixture(scope="module")
+def instrument(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One `--speed 0` server for a module's tests (actions finish at once)."""
+    data_dir = tmp_path_factory.mktemp("instrument") / "data"
+    server = ServerProcess(data_dir, admin_password=ADMIN_PASSWORD, args=["--speed", "0"])
+    server.start()
+    yield server
+    if server.running:
+        assert server.stop() == 0, server.log()
+
+
+@pytest.fixture
+def prep(instrument: ServerProcess) -> Iterator[PrepClient]:
+    """`admin`'s client, on an instrument back in its factory state with no faults planned."""
+    with PrepClient(instrument.base_url, user_name="admin", password=ADMIN_PASSWORD) as client:
+        client.factory_reset()
+        client.clear_faults()
+        for user in client.users():
+            if user.user_name != "admin":
+                client.remove_user(user.user_name)
+        yield client
