@@ -10,6 +10,7 @@ from rich.table import Table
 from mlprep.cli.console import emit_json, out, when
 from mlprep.cli.procedures import report
 from mlprep.cli.remote import remote
+from mlprep.contract.maintenance import UvInterval
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
 counters = typer.Typer(help="The channels' usage counters.", no_args_is_help=True)
@@ -102,7 +103,7 @@ def uv_get(context: typer.Context, as_json: JsonOption = False) -> None:
 @uv.command("set")
 def uv_set(
     context: typer.Context,
-    interval: Annotated[str, typer.Argument(help="Never, EveryProtocolRun, Daily or Weekly")],
+    interval: Annotated[UvInterval, typer.Argument(case_sensitive=False, help="The new interval")],
     as_json: JsonOption = False,
 ) -> None:
     """Set the UV routine's interval."""

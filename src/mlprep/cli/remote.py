@@ -69,7 +69,7 @@ def exit_code_for(error: ClientError) -> int:
 def explain(error: ClientError) -> str:
     """One line a person can act on: the problem's title and detail, never a traceback."""
     if isinstance(error, Unauthenticated) and error.response is not None:
-        return f"{error.message} Log in again: mlprep login."
+        return f"{error.message} (mlprep login)"
     if isinstance(error, ProblemError):
         return error.message
     return str(error)

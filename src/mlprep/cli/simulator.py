@@ -8,7 +8,8 @@ import typer
 
 from mlprep.cli.console import emit_json, out
 from mlprep.cli.remote import remote
-from mlprep.contract.simulator import SimulatorFaults
+from mlprep.contract.maintenance import Channel
+from mlprep.contract.simulator import SimulatedOperation, SimulatorFaults
 
 app = typer.Typer(help="Control the simulated instrument (ControlSimulator).", no_args_is_help=True)
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
@@ -62,12 +63,12 @@ def speed(
 def fault(
     context: typer.Context,
     operation: Annotated[
-        str | None,
-        typer.Argument(
-            help="Fail the next tip_check, leak_check, uv_lamp, hepa_pressure or measure_offset"
-        ),
+        SimulatedOperation | None,
+        typer.Argument(case_sensitive=False, help="Fail the next operation of this kind"),
     ] = None,
-    channel: Annotated[str | None, typer.Option(help="Only on this channel")] = None,
+    channel: Annotated[
+        Channel | None, typer.Option(case_sensitive=False, help="Only on this channel")
+    ] = None,
     message: Annotated[str | None, typer.Option(help="The error's text")] = None,
     rate: Annotated[float | None, typer.Option(min=0, max=1, help="Random fault rate")] = None,
     seed: Annotated[int | None, typer.Option(min=0, help="Seed for the random faults")] = None,
