@@ -20,21 +20,17 @@ def login(
     url: Annotated[
         str | None, typer.Argument(help="The server, e.g. http://127.0.0.1:8080")
     ] = None,
-    user: Annotated[str, typer.Option("--user", "-u", help="User name", prompt=True)] = "",
+    user: Annotated[str | None, typer.Option("--user", "-u", help="Else asked for")] = None,
     password: Annotated[
-        str,
-        typer.Option(
-            envvar="MLPREP_PASSWORD",
-            prompt=True,
-            hide_input=True,
-            help="Else asked for [MLPREP_PASSWORD]",
-        ),
-    ] = "",
+        str | None, typer.Option(envvar="MLPREP_PASSWORD", help="Else asked for [MLPREP_PASSWORD]")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Log in and keep the token in the profile (the password is never kept)."""
     state = state_of(context)
     server = (url or state.url or state.profile().url or DEFAULT_URL).rstrip("/")
+    user = user or typer.prompt("User")
+    password = password or typer.prompt("Password", hide_input=True)
     with failures_explained(), PrepClient(server) as client:
         answer = client.login(user, password)
     state.profiles.save(
