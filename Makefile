@@ -20,8 +20,8 @@ run: install
 	$(BIN)/mlprep serve --host 127.0.0.1 --port 8080 --data-dir $(DATA_DIR)
 
 lint: install
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src tests bench scripts examples
+	$(BIN)/ruff format --check src tests bench scripts examples
 
 typecheck: install
 	$(BIN)/mypy src
