@@ -67,7 +67,7 @@ def test_every_shell_block_runs_in_order_against_a_real_server(
     done = subprocess.run(
         ["bash", "-c", script],
         cwd=user_directory,
-        env=cli_environment(),
+        env=cli_environment({"MLPREP_CONFIG_DIR": str(user_directory / "config")}),
         capture_output=True,
         text=True,
         timeout=SCRIPT_SECONDS,
@@ -96,4 +96,6 @@ def test_every_shell_block_runs_in_order_against_a_real_server(
         )
         runs = http.get("/mlprep/v1/runs", headers=headers).json()
     assert daily["status"] == "Ok"
-    assert [run["state"] for run in runs["items"]] == ["Completed", "Completed"]
+    assert [run["state"] for run in runs["items"]] == ["Completed"] * 3
+    assert "Weekly Maintenance: Completed" in out  # `mlprep procedures run`
+    assert "['Weekly Maintenance']" not in out  # no longer Expired once run
