@@ -150,7 +150,7 @@ def open_services(
         engine_runs=run_engine,
         procedures=procedures,
         counters=counters,
-        uv_routine=UvRoutine(instrument_settings, audit),
+        uv_routine=UvRoutine(instrument_settings, audit, bus),
         history=history,
         images=ImageLibrary(),
         simulator=SimulatorControl(

@@ -25,6 +25,7 @@ from mlprep.api.routes import (
     simulator,
     users,
 )
+from mlprep.api.routes.console import mount_console
 from mlprep.api.routes.docs import mount_documentation
 from mlprep.services import Services, open_services
 from mlprep.settings import Settings
@@ -114,6 +115,7 @@ def create_app(
     app.state.route_table = table
 
     mount_documentation(app)
+    mount_console(app)
 
     @app.get("/swagger/v1/swagger.json", include_in_schema=False)
     def swagger_json() -> JSONResponse:

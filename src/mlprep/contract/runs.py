@@ -75,6 +75,21 @@ class RunProgress(WireModel):
     )
 
 
+class StepKind(StrEnum):
+    """A step shows a view (and waits for its answer), or runs an action on the instrument."""
+
+    VIEW = "View"
+    ACTION = "Action"
+
+
+class RunStep(WireModel):
+    """One step of a run's procedure, as the catalogue defines it."""
+
+    title: str
+    kind: StepKind
+    seconds: float | None = Field(description="An action's duration on the instrument's clock")
+
+
 class Run(WireModel):
     """A maintenance run, with its open view, errors and progress."""
 
@@ -90,6 +105,7 @@ class Run(WireModel):
     errors: list[MaintenanceError]
     views: list[View]
     inputs: dict[str, str]
+    steps: list[RunStep] = Field(default_factory=list, description="The procedure's steps")
 
 
 class RunSummary(WireModel):
@@ -113,4 +129,15 @@ class RunPage(WireModel):
     limit: int
 
 
-__all__ = ["Channel", "Run", "RunPage", "RunProgress", "RunState", "RunSummary", "View", "ViewKind"]
+__all__ = [
+    "Channel",
+    "Run",
+    "RunPage",
+    "RunProgress",
+    "RunState",
+    "RunStep",
+    "RunSummary",
+    "StepKind",
+    "View",
+    "ViewKind",
+]

@@ -13,10 +13,12 @@ logger = logging.getLogger("mlprep.events")
 
 
 class Stream(StrEnum):
-    """The two streams real instruments serve: instinctevents and instincterrors."""
+    """The two streams real instruments serve (instinctevents and instincterrors), and the
+    simulator's own, which only mlprep's Server-Sent Events carry (the console follows it)."""
 
     EVENTS = "events"
     ERRORS = "errors"
+    SIMULATOR = "simulator"
 
 
 class EventCode(StrEnum):
@@ -28,6 +30,10 @@ class EventCode(StrEnum):
     FINISHED = "finished"
     COUNTERS = "counters"
     ERROR = "error"
+    # On the simulator's stream: due dates may have passed, or statuses changed, without a run.
+    CLOCK = "clock"
+    UV_ROUTINE = "uvroutine"
+    FACTORY_RESET = "reset"
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from mlprep.clock import SimulatedClock
 from mlprep.contract.maintenance import MaintenanceError
-from mlprep.contract.runs import Run, RunPage, RunProgress, RunState, RunSummary
+from mlprep.contract.runs import (
+    Run,
+    RunPage,
+    RunProgress,
+    RunState,
+    RunStep,
+    RunSummary,
+    StepKind,
+)
 from mlprep.contract.time import in_zone
 from mlprep.errors import NotFoundError
-from mlprep.maintenance.catalogue import Catalogue
+from mlprep.maintenance.catalogue import ActionStep, Catalogue, Step
 from mlprep.maintenance.engine import RunEngine
 from mlprep.maintenance.wire import error_to_wire, view_to_wire
 from mlprep.store.runs import RunRecord, RunStore
@@ -89,6 +97,7 @@ class RunHistory:
             errors=[error_to_wire(error, zone) for error in self._runs.errors_of(record.id)],
             views=views,
             inputs=record.inputs,
+            steps=[_step(step) for step in definition.steps] if definition else [],
         )
 
     def _progress(self, record: RunRecord, title: str | None) -> RunProgress:
@@ -114,3 +123,11 @@ class RunHistory:
     def _name(self, procedure_id: str) -> str:
         definition = self._catalogue.by_id(procedure_id)
         return definition.name if definition else procedure_id
+
+
+def _step(step: Step) -> RunStep:
+    if isinstance(step, ActionStep):
+        return RunStep(
+            title=step.title, kind=StepKind.ACTION, seconds=step.duration.total_seconds()
+        )
+    return RunStep(title=step.title, kind=StepKind.VIEW, seconds=None)

@@ -22,7 +22,7 @@ from mlprep.contract.simulator import (
 )
 from mlprep.contract.time import in_zone
 from mlprep.errors import InvalidRequestError
-from mlprep.events.bus import Event, EventBus, EventCode
+from mlprep.events.bus import Event, EventBus, EventCode, Stream
 from mlprep.ids import IdGenerator
 from mlprep.instrument.faults import PlannedFault
 from mlprep.instrument.port import Operation
@@ -125,7 +125,7 @@ class SimulatorControl:
         self._audit.record(
             "simulator.clock.speed", actor=actor, target="clock", detail=f"{before:g} -> {speed:g}"
         )
-        return self.clock()
+        return self._announce_clock(f"The clock's speed is now {speed:g}")
 
     def advance(self, delta: timedelta, actor: str) -> SimulatorClock:
         """Move the instrument's clock forward; procedures fall due as their due dates pass.
@@ -138,7 +138,7 @@ class SimulatorControl:
         self._audit.record(
             "simulator.clock.advance", actor=actor, target="clock", detail=f"+{delta}"
         )
-        return self.clock()
+        return self._announce_clock(f"The clock moved ahead by {delta}")
 
     # -- faults -----------------------------------------------------------------------------
 
@@ -301,6 +301,9 @@ class SimulatorControl:
             self._announce_counters(
                 channel, f"Counters of channel {channel.value} reset", {"how": "factory-reset"}
             )
+        self._bus.publish(
+            Event(EventCode.FACTORY_RESET, "Factory reset", {}, stream=Stream.SIMULATOR)
+        )
         return self.state()
 
     # -- inside -----------------------------------------------------------------------------
@@ -313,6 +316,12 @@ class SimulatorControl:
                 f"The simulated clock cannot go past {CLOCK_LIMIT.date().isoformat()}."
             )
         self._clock.advance(delta)
+
+    def _announce_clock(self, description: str) -> SimulatorClock:
+        clock = self.clock()
+        data = clock.model_dump(mode="json", by_alias=True)
+        self._bus.publish(Event(EventCode.CLOCK, description, data, stream=Stream.SIMULATOR))
+        return clock
 
     def _announce_counters(
         self, channel: Channel, description: str, data: dict[str, object]

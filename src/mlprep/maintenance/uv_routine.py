@@ -6,6 +6,7 @@ from typing import Protocol
 
 from mlprep.audit import AuditTrail
 from mlprep.contract.maintenance import UvInterval, UvRoutineIntervalOption, UvRoutineSettings
+from mlprep.events.bus import Event, EventBus, EventCode, Stream
 
 DEFAULT_INTERVAL = UvInterval.DAILY
 
@@ -30,9 +31,10 @@ class UvSettingStore(Protocol):
 class UvRoutine:
     """Reads and changes the UV routine setting; a change takes effect at once."""
 
-    def __init__(self, store: UvSettingStore, audit: AuditTrail) -> None:
+    def __init__(self, store: UvSettingStore, audit: AuditTrail, bus: EventBus) -> None:
         self._store = store
         self._audit = audit
+        self._bus = bus
 
     @staticmethod
     def options() -> list[UvRoutineIntervalOption]:
@@ -52,4 +54,13 @@ class UvRoutine:
             actor=actor,
             target="uv-routine-settings",
             detail=f"{before.value} -> {interval.value}",
+        )
+        # UV Decontamination's due date follows the setting: its status may have changed.
+        self._bus.publish(
+            Event(
+                EventCode.UV_ROUTINE,
+                f"The UV routine is now {interval.value}",
+                {"interval": interval.value},
+                stream=Stream.SIMULATOR,
+            )
         )

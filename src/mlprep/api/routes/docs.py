@@ -10,7 +10,8 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
+
+from mlprep.api.secured_static import BASE_HEADERS, SecuredStaticFiles
 
 ASSETS = Path(__file__).resolve().parents[1] / "static" / "docs"
 ASSETS_PATH = "/docs-assets"
@@ -21,12 +22,7 @@ CONTENT_SECURITY_POLICY = (
     "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-}
+SECURITY_HEADERS = {**BASE_HEADERS, "Content-Security-Policy": CONTENT_SECURITY_POLICY}
 
 router = APIRouter(include_in_schema=False)
 
@@ -65,4 +61,8 @@ async def redoc() -> HTMLResponse:
 def mount_documentation(app: FastAPI) -> None:
     """Serve `/docs`, `/redoc` and their assets (the app is made with docs_url=None)."""
     app.include_router(router)
-    app.mount(ASSETS_PATH, StaticFiles(directory=ASSETS), name="docs-assets")
+    app.mount(
+        ASSETS_PATH,
+        SecuredStaticFiles(directory=ASSETS, headers=SECURITY_HEADERS),
+        name="docs-assets",
+    )

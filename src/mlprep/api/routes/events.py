@@ -323,7 +323,9 @@ def _problems_as_json(*statuses: int) -> dict[int | str, dict[str, Any]]:
         'Each message is `event: <code>` and `data: {"code", "description", "data"}`, the '
         "same JSON the WebSockets `/NimbusLite/instinctevents` and `/NimbusLite/instincterrors` "
         "send. Codes: maintenancedata, viewclosed, maintenancestatus, finished, counters (stream "
-        f"`events`) and error (stream `errors`). A comment line comes every {PING_SECONDS:g} s "
+        "`events`), error (stream `errors`), and the simulator's clock, uvroutine and reset "
+        "(stream `simulator`, which only this transport carries; ask for it with "
+        f"`streams=events,errors,simulator`). A comment line comes every {PING_SECONDS:g} s "
         "while nothing happens. A client that falls too far behind is dropped: the stream ends."
     ),
     response_class=EventStreamResponse,
@@ -341,7 +343,8 @@ async def get_events(
     reader: EventReader,
     services: ServicesDep,
     streams: Annotated[
-        str, Query(description="The streams to follow, separated by commas: events, errors")
+        str,
+        Query(description="The streams to follow, separated by commas: events, errors, simulator"),
     ] = "events,errors",
 ) -> EventStreamResponse:
     subscription = services.bus.subscribe(parse_streams(streams), holder_of(reader.principal))

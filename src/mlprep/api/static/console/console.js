@@ -1,0 +1,659 @@
+// The mlprep console: one page, no framework, no build step. Everything it shows comes from
+// the API with the signed-in user's token; it updates from the event stream, not by polling.
+import { ApiError, LiveEvents, Session, request } from "/console/api.js";
+
+const $ = (selector) => document.querySelector(selector);
+const session = new Session();
+const state = {
+  procedures: [], run: null, shownView: null, lastRunId: null, clockOffsetMs: 0,
+  historyLimit: 20, actionTimer: null, refreshTimer: null, dueTimer: null,
+};
+const ERROR_LABELS = { Yes: "Retry", Ok: "Continue", Abort: "Abort" };
+const ERROR_HELP = "Retry repeats the failed action, Continue skips it and goes on with the next step, Abort ends the run.";
+const live = new LiveEvents(session, onEvent, onLiveState);
+
+const api = (method, path, body) => request(session, method, path, body);
+
+// -- helpers -----------------------------------------------------------------------------------
+
+function element(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === "class") node.className = value;
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else if (value === true) node.setAttribute(name, "");
+    else if (value !== false && value != null) node.setAttribute(name, value);
+  }
+  for (const child of children.flat()) {
+    if (child != null) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function instrumentNow() { return new Date(Date.now() + state.clockOffsetMs); }
+
+function relative(date) {
+  const seconds = (date - instrumentNow()) / 1000;
+  const ahead = seconds >= 0;
+  const size = Math.abs(seconds);
+  for (const [unit, length] of [["day", 86400], ["hour", 3600], ["minute", 60]]) {
+    if (size >= length) {
+      const count = Math.floor(size / length);
+      const text = `${count} ${unit}${count === 1 ? "" : "s"}`;
+      return ahead ? `in ${text}` : `${text} ago`;
+    }
+  }
+  return "now";
+}
+
+function absolute(text) {
+  const date = new Date(text);
+  return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+function isEmptyDate(text) { return text.startsWith("0001-01-01"); }
+
+function when(text, empty = "never") {
+  if (!text || isEmptyDate(text)) return empty;
+  return `${relative(new Date(text))} (${absolute(text)})`;
+}
+
+function say(selector, text, ok = false) {
+  const node = $(selector);
+  node.textContent = text;
+  node.classList.toggle("ok", ok);
+}
+
+function problemText(error) {
+  if (error instanceof ApiError) return error.message;
+  return String(error);
+}
+
+async function attempt(selector, action, success) {
+  try {
+    await action();
+    if (selector) say(selector, success ?? "", true);
+  } catch (error) {
+    if (selector) say(selector, problemText(error));
+    else throw error;
+  }
+}
+
+function confirmDialog(text, yesLabel = "Yes", withInput = null) {
+  const dialog = $("#confirm-dialog");
+  $("#confirm-text").textContent = text;
+  $("#confirm-yes").textContent = yesLabel;
+  const old = dialog.querySelector(".confirm-input");
+  if (old) old.remove();
+  let input = null;
+  if (withInput) {
+    input = element("input", { id: "confirm-input", type: withInput.type ?? "text", "aria-label": withInput.label });
+    const wrap = element("div", { class: "confirm-input" }, element("label", { for: "confirm-input" }, withInput.label), input);
+    $("#confirm-text").after(wrap);
+  }
+  dialog.returnValue = "";
+  dialog.showModal();
+  (input ?? $("#confirm-yes")).focus();
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => {
+      resolve(dialog.returnValue === "yes" ? (input ? input.value : true) : null);
+    }, { once: true });
+  });
+}
+
+// -- signing in and out ------------------------------------------------------------------------
+
+function showSignIn(message = "") {
+  live.close();
+  $("#app").hidden = true;
+  $("#session").hidden = true;
+  $("#sign-in").hidden = false;
+  say("#sign-in-message", message);
+  $("#user-name").focus();
+}
+
+async function showApp() {
+  $("#sign-in").hidden = true;
+  $("#app").hidden = false;
+  $("#session").hidden = false;
+  $("#who").textContent = `Signed in as ${session.userName}`;
+  for (const item of document.querySelectorAll("[data-needs]")) {
+    item.hidden = !session.can(item.dataset.needs);
+  }
+  showTab();
+  live.open();
+  await refreshAll();
+}
+
+$("#sign-in-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  say("#sign-in-message", "");
+  const userName = $("#user-name").value.trim();
+  const password = $("#password").value;
+  try {
+    await session.signIn(userName, password);
+    $("#password").value = "";
+    await showApp();
+  } catch (error) {
+    say("#sign-in-message", signInProblem(error));
+  }
+});
+
+function signInProblem(error) {
+  if (!(error instanceof ApiError)) return String(error);
+  if (error.status === 429) {
+    const minutes = Math.max(1, Math.ceil((error.retryAfter ?? 60) / 60));
+    return `This account is locked after too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}, or ask an administrator to unlock it.`;
+  }
+  if (error.status === 401) return "The user name or password is wrong.";
+  if (error.status === 503) return `The server is busy checking other sign-ins. Try again in ${error.retryAfter ?? 1} seconds.`;
+  return error.message;
+}
+
+$("#sign-out").addEventListener("click", async () => {
+  try { await session.signOut(); } catch { /* signed out locally either way */ }
+  showSignIn("You have signed out.");
+});
+
+session.onEnd = (reason) => showSignIn(reason);
+session.onRenew = () => live.open();
+
+// -- tabs --------------------------------------------------------------------------------------
+
+function showTab() {
+  const wanted = (location.hash || "#procedures").slice(1);
+  const tabs = [...document.querySelectorAll(".tab")];
+  const target = tabs.find((tab) => tab.id === wanted && !tabHidden(tab.id)) ?? $("#procedures");
+  for (const tab of tabs) tab.hidden = tab !== target;
+  for (const link of document.querySelectorAll("[data-tab]")) {
+    if (link.dataset.tab === target.id) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+function tabHidden(id) {
+  const link = document.querySelector(`[data-tab="${id}"]`);
+  return Boolean(link?.closest("[data-needs]")?.hidden);
+}
+
+addEventListener("hashchange", showTab);
+
+// -- data --------------------------------------------------------------------------------------
+
+async function refreshAll() {
+  await Promise.allSettled([
+    refreshHealth(), refreshRun(), refreshProcedures(), refreshHistory(), refreshCounters(),
+    refreshUv(), session.can("ControlSimulator") ? refreshSimulator() : null,
+    session.can("ModifyUsers") ? refreshUsers() : null,
+    session.can("ViewAudit") ? refreshAudit() : null,
+  ]);
+}
+
+async function refreshHealth() {
+  const health = await api("GET", "/mlprep/v1/health");
+  $("#serial").textContent = `· ${health.serialNumber}`;
+  state.clockOffsetMs = new Date(health.now) - Date.now();
+}
+
+async function refreshProcedures() {
+  const procedures = await api("GET", "/api/v1/maintenance");
+  procedures.sort((a, b) => (a.status === "Expired" ? 0 : 1) - (b.status === "Expired" ? 0 : 1)
+    || new Date(a.dueDateTime) - new Date(b.dueDateTime));
+  state.procedures = procedures;
+  renderProcedures();
+  scheduleDueCheck();
+}
+
+function renderProcedures() {
+  const running = state.run;
+  const blocked = running ? `A run is in progress: ${running.procedureName}. Wait for it to end, or abort it on the Run page.` : "";
+  const mayRun = session.can("ExecuteMaintenance");
+  $("#run-blocked").hidden = !blocked;
+  $("#run-blocked").textContent = blocked;
+  const list = $("#procedure-list");
+  list.replaceChildren(...state.procedures.map((procedure) => {
+    const reason = !mayRun ? "Your role may not run maintenance." : blocked;
+    const button = element("button", {
+      type: "button", disabled: Boolean(reason), title: reason || null,
+      "aria-describedby": reason ? "run-blocked" : null,
+      onclick: () => startProcedure(procedure),
+    }, `Run ${procedure.name}`);
+    return element("li", { class: "card", "data-procedure": procedure.name },
+      element("h3", {}, procedure.name, element("span", { class: `badge ${procedure.status}` }, procedure.status)),
+      element("p", {}, procedure.info),
+      element("dl", {},
+        element("dt", {}, "Last executed"), element("dd", {}, when(procedure.lastExecutionTime)),
+        element("dt", {}, "Due"), element("dd", {}, when(procedure.dueDateTime, "now (never executed)")),
+      ),
+      button);
+  }));
+}
+
+function scheduleDueCheck() {
+  // Time passing can turn a procedure Expired: look again when the next due date passes.
+  clearTimeout(state.dueTimer);
+  const next = state.procedures
+    .filter((p) => p.status !== "Expired" && !isEmptyDate(p.dueDateTime))
+    .map((p) => new Date(p.dueDateTime) - instrumentNow())
+    .filter((ms) => ms > 0)
+    .sort((a, b) => a - b)[0];
+  if (next !== undefined && next < 2 ** 31 - 1) {
+    state.dueTimer = setTimeout(() => refreshProcedures().catch(() => {}), next + 1000);
+  }
+}
+
+setInterval(() => { if (!$("#app").hidden) renderProcedures(); }, 30000); // relative times
+
+async function startProcedure(procedure) {
+  try {
+    await api("POST", `/api/v1/maintenance/${procedure.id}`);
+    $("#run-outcome").textContent = "";
+    location.hash = "#run";
+    await refreshRun();
+  } catch (error) {
+    say("#run-blocked", problemText(error));
+    $("#run-blocked").hidden = false;
+  }
+}
+
+// -- the run -----------------------------------------------------------------------------------
+
+async function refreshRun() {
+  const run = await api("GET", "/mlprep/v1/runs/current");
+  const ended = state.run && (!run || run.id !== state.run.id) ? state.run : null;
+  state.run = run;
+  if (run) state.lastRunId = run.id;
+  renderRun();
+  renderProcedures();
+  if (ended) await showOutcome(ended.id);
+}
+
+async function showOutcome(runId) {
+  const run = await api("GET", `/mlprep/v1/runs/${runId}`);
+  const errors = run.errors.length ? ` ${run.errors.length} error${run.errors.length === 1 ? "" : "s"}: ${run.errors.map((e) => `${e.response} (${e.message})`).join("; ")}.` : "";
+  $("#run-outcome").replaceChildren(
+    element("p", {}, element("strong", {}, run.procedureName), " ended ",
+      element("span", { class: `badge ${run.state}` }, run.state), "."),
+    element("p", {}, errors || "No errors."),
+  );
+  await Promise.allSettled([refreshProcedures(), refreshHistory(), refreshCounters()]);
+}
+
+function renderRun() {
+  const run = state.run;
+  $("#run-idle").hidden = Boolean(run);
+  $("#run-active").hidden = !run;
+  clearInterval(state.actionTimer);
+  if (!run) {
+    closeViewDialog();
+    return;
+  }
+  $("#run-name").textContent = run.procedureName;
+  $("#run-state").textContent = run.state;
+  $("#run-state").className = `badge ${run.state}`;
+  const progress = run.progress;
+  $("#run-step").textContent = `Step ${progress.step} of ${progress.stepCount}: ${progress.stepTitle ?? ""}`;
+  $("#run-progress").max = progress.stepCount;
+  $("#run-progress").value = progress.step - 1;
+  $("#run-steps").replaceChildren(...(run.steps ?? []).map((step, index) => element("li", {
+    class: index + 1 < progress.step ? "done" : index + 1 === progress.step ? "current" : "",
+    "aria-current": index + 1 === progress.step ? "step" : null,
+  }, step.title, step.kind === "Action" && step.seconds ? ` (${formatSeconds(step.seconds)})` : "")));
+  $("#abort").disabled = run.state === "Aborting" || !session.can("ExecuteMaintenance");
+  showAction(progress);
+  if (run.openView && state.shownView !== run.openView.viewId) openViewDialog(run.openView);
+  if (!run.openView) closeViewDialog();
+}
+
+function formatSeconds(seconds) {
+  if (seconds >= 90) return `${Math.round(seconds / 60)} min`;
+  return `${Math.round(seconds)} s`;
+}
+
+function showAction(progress) {
+  const running = progress.actionSeconds != null;
+  $("#action").hidden = !running;
+  if (!running) return;
+  $("#action-title").textContent = progress.stepTitle ?? "Action";
+  const total = Math.max(progress.actionSeconds, 0.001);
+  const endsAt = Date.now() + progress.actionRemainingSeconds * 1000;
+  const tick = () => {
+    const left = Math.max(0, (endsAt - Date.now()) / 1000);
+    $("#action-progress").max = total;
+    $("#action-progress").value = total - left;
+    $("#action-left").textContent = left > 0 ? `About ${formatSeconds(left)} left` : "Finishing…";
+  };
+  tick();
+  state.actionTimer = setInterval(tick, 500);
+}
+
+$("#abort").addEventListener("click", () => abortRun("#run-message"));
+
+async function abortRun(messageSelector) {
+  const yes = await confirmDialog("Abort the run? It stops at its next safe point.", "Abort run");
+  if (!yes) return;
+  await attempt(messageSelector, () => api("POST", "/api/v1/maintenance/abort"), "Aborting…");
+}
+
+function openViewDialog(view) {
+  state.shownView = view.viewId;
+  const dialog = $("#view-dialog");
+  $("#view-title").textContent = view.title;
+  $("#view-message").textContent = view.message;
+  const image = $("#view-image");
+  image.hidden = !view.imageName;
+  if (view.imageName) {
+    image.src = `/api/v1/maintenance/images/${encodeURIComponent(view.imageName)}`;
+    image.alt = `Illustration: ${view.title}`;
+  }
+  const isError = view.kind === "Error";
+  $("#view-help").hidden = !isError;
+  $("#view-help").textContent = isError ? ERROR_HELP : "";
+  $("#view-input-row").hidden = !view.inputRequired;
+  $("#view-input-label").textContent = view.title;
+  $("#view-input").value = "";
+  say("#view-error", "");
+  const buttons = view.results.map((result) => element("button", {
+    type: "button", class: result === "Abort" || result === "Cancel" ? "danger" : "",
+    onclick: () => answerView(view, result),
+  }, isError ? ERROR_LABELS[result] ?? result : result));
+  if (!view.results.includes("Abort")) {
+    buttons.push(element("button", { type: "button", class: "secondary", onclick: () => abortRun("#view-error") }, "Abort run"));
+  }
+  $("#view-buttons").replaceChildren(...buttons);
+  if (!dialog.open) dialog.showModal();
+  (view.inputRequired ? $("#view-input") : buttons[0]).focus();
+}
+
+function closeViewDialog() {
+  state.shownView = null;
+  if ($("#view-dialog").open) $("#view-dialog").close();
+}
+
+$("#view-dialog").addEventListener("cancel", (event) => event.preventDefault()); // answer, or abort
+
+async function answerView(view, result) {
+  const body = { viewId: view.viewId, viewResult: result };
+  if (view.inputRequired) {
+    const text = $("#view-input").value.trim();
+    if (!text && result === "Ok") {
+      say("#view-error", `Enter the ${view.title.toLowerCase()} first.`);
+      $("#view-input").focus();
+      return;
+    }
+    body.viewInput = text;
+  }
+  try {
+    await api("POST", "/api/v1/maintenance/close-view", body);
+    closeViewDialog();
+    await refreshRun();
+  } catch (error) {
+    if (error.status === 404) { closeViewDialog(); await refreshRun(); return; } // answered elsewhere
+    say("#view-error", problemText(error));
+  }
+}
+
+// -- history -----------------------------------------------------------------------------------
+
+async function refreshHistory() {
+  const page = await api("GET", `/mlprep/v1/runs?limit=${state.historyLimit}`);
+  $("#history-list").replaceChildren(...page.items.map((run) => {
+    const details = element("details", {
+      ontoggle: async (event) => { if (event.target.open) await fillRun(event.target, run.id); },
+    }, element("summary", {}, `${run.procedureName} · `, element("span", { class: `badge ${run.state}` }, run.state),
+      ` · ${absolute(run.startedAt)}${run.startedBy ? ` · ${run.startedBy}` : ""}`));
+    return element("li", { "data-run": run.id }, details);
+  }));
+  $("#history-more").hidden = page.total <= page.items.length;
+}
+
+$("#history-more").addEventListener("click", () => { state.historyLimit += 20; refreshHistory(); });
+
+async function fillRun(details, runId) {
+  if (details.querySelector(".run-details")) return;
+  const run = await api("GET", `/mlprep/v1/runs/${runId}`);
+  const inputs = Object.entries(run.inputs);
+  details.append(element("div", { class: "run-details" },
+    element("h3", {}, "Views"),
+    element("ol", {}, run.views.map((view) => element("li", {},
+      `${view.title}: ${view.result ?? "(unanswered)"}${view.input ? ` — “${view.input}”` : ""}`))),
+    inputs.length ? element("h3", {}, "Entered and measured") : null,
+    inputs.length ? element("ul", {}, inputs.map(([name, value]) => element("li", {}, `${name}: ${value}`))) : null,
+    run.errors.length ? element("h3", {}, "Errors") : null,
+    run.errors.length ? element("ul", {}, run.errors.map((e) => element("li", {}, `Step ${e.step}: ${e.response} (${e.message})`))) : null,
+  ));
+}
+
+// -- counters ----------------------------------------------------------------------------------
+
+const COUNTER_NAMES = [
+  ["tipPickUpCounter", "Tip pick-ups"], ["tipEjectCounter", "Tip ejects"],
+  ["aspirateCounter", "Aspirates"], ["dispenseCounter", "Dispenses"],
+];
+
+async function refreshCounters() {
+  const [channels, usage] = await Promise.all([
+    api("GET", "/mlprep/v1/counters"), api("GET", "/mlprep/v1/counters/usage?limit=12"),
+  ]);
+  const mayReset = session.can("ModifyMaintenanceSettings");
+  $("#counter-cards").replaceChildren(...channels.map((channel) => element("div", { class: "card", "data-channel": channel.name },
+    element("h3", {}, `Channel ${channel.name}`),
+    element("table", { class: "table" },
+      element("caption", { class: "visually-hidden" }, `Counters of channel ${channel.name}`),
+      element("thead", {}, element("tr", {}, element("th", { scope: "col" }, "Counter"), element("th", { scope: "col" }, "Since reset"), element("th", { scope: "col" }, "Lifetime"))),
+      element("tbody", {}, COUNTER_NAMES.map(([key, label]) => element("tr", {},
+        element("th", { scope: "row" }, label),
+        element("td", { "data-counter": key }, String(channel[key])),
+        element("td", {}, String(channel.lifetime[key])))))),
+    element("button", {
+      type: "button", class: "danger", disabled: !mayReset,
+      title: mayReset ? null : "Your role may not reset counters.",
+      onclick: () => resetCounters(channel.name),
+    }, `Reset ${channel.name}…`),
+  )));
+  renderUsage(usage);
+}
+
+async function resetCounters(channel) {
+  const yes = await confirmDialog(`Reset the four counters of channel ${channel} to zero? Lifetime totals stay.`, `Reset ${channel}`);
+  if (!yes) return;
+  await api("POST", `/api/v1/maintenance/reset-channel-counters/${channel}`);
+  await refreshCounters();
+}
+
+function renderUsage(usage) {
+  const chart = $("#usage-chart");
+  if (!usage.length) { chart.textContent = "No runs have used the channels yet."; return; }
+  const width = 480, height = 160, left = 30, bottom = 30;
+  const max = Math.max(1, ...usage.flatMap((run) => run.channels.map((c) => c.tipPickUpCounter)));
+  const slot = (width - left) / usage.length;
+  const bars = [];
+  usage.forEach((run, index) => {
+    run.channels.forEach((channel, position) => {
+      const barHeight = ((height - bottom) * channel.tipPickUpCounter) / max;
+      const x = left + index * slot + position * (slot / 2.5) + 2;
+      bars.push(`<rect class="${channel.name.toLowerCase()}" x="${x}" y="${height - bottom - barHeight}" width="${slot / 2.5 - 2}" height="${barHeight}"><title>${run.kind} ${absolute(run.at)}: ${channel.name} ${channel.tipPickUpCounter} tips</title></rect>`);
+    });
+    bars.push(`<text x="${left + index * slot + 2}" y="${height - bottom + 12}">${index + 1}</text>`);
+  });
+  const description = usage.map((run, index) => `${index + 1}: ${run.kind} at ${absolute(run.at)}, ${run.channels.map((c) => `${c.name} ${c.tipPickUpCounter}`).join(", ")} tips`).join("; ");
+  chart.innerHTML = `<svg viewBox="0 0 ${width} ${height}" role="img" aria-label="Tip pick-ups per run, oldest first: ${escapeAttribute(description)}">
+    <text x="0" y="10">${max}</text><text x="0" y="${height - bottom}">0</text>${bars.join("")}
+    <text x="${left}" y="${height - 4}">Runs, oldest first · Front (blue) and Rear (purple) tip pick-ups</text></svg>`;
+}
+
+function escapeAttribute(text) {
+  return text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+}
+
+// -- UV routine --------------------------------------------------------------------------------
+
+async function refreshUv() {
+  const [options, settings] = await Promise.all([
+    api("GET", "/api/v1/maintenance/uv-routine-interval-options"),
+    api("GET", "/api/v1/maintenance/uv-routine-settings"),
+  ]);
+  const select = $("#uv-interval");
+  select.replaceChildren(...options.map((option) => element("option", { value: option.name, selected: option.name === settings.interval }, option.description)));
+  const mayChange = session.can("ModifyMaintenanceSettings");
+  select.disabled = !mayChange;
+  $("#uv-form button").disabled = !mayChange;
+}
+
+$("#uv-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const interval = $("#uv-interval").value;
+  await attempt("#uv-message", async () => {
+    await api("PUT", "/api/v1/maintenance/uv-routine-settings", { interval });
+    await refreshProcedures();
+  }, `Saved: ${$("#uv-interval").selectedOptions[0].textContent}.`);
+});
+
+// -- simulator ---------------------------------------------------------------------------------
+
+async function refreshSimulator() {
+  const sim = await api("GET", "/mlprep/v1/simulator");
+  $("#sim-clock").textContent = `Instrument clock: ${absolute(sim.now)} · speed ${sim.speed} · ${Math.round(sim.offsetSeconds / 3600)} h ahead of real time`;
+  if (document.activeElement !== $("#speed")) $("#speed").value = sim.speed;
+  if (document.activeElement !== $("#hepa")) $("#hepa").value = sim.hepaPressureDropPa;
+  const planned = sim.plannedFaults.map((f) => `${f.operation}${f.channel ? ` on ${f.channel}` : ""}`);
+  $("#faults").textContent = `Planned: ${planned.join(", ") || "none"}; random rate ${sim.faultRate}.`;
+  state.clockOffsetMs = new Date(sim.now) - Date.now();
+}
+
+function simulatorForm(selector, action, success) {
+  $(selector).addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = Object.fromEntries(new FormData(event.target));
+    await attempt("#sim-message", async () => {
+      await action(data);
+      await Promise.allSettled([refreshSimulator(), refreshProcedures(), refreshCounters()]);
+    }, success);
+  });
+}
+
+simulatorForm("#speed-form", (d) => api("PUT", "/mlprep/v1/simulator/clock/speed", { speed: Number(d.speed) }), "Speed set.");
+simulatorForm("#advance-form", (d) => api("POST", "/mlprep/v1/simulator/clock/advance", { days: Number(d.days || 0), hours: Number(d.hours || 0) }), "Clock advanced.");
+simulatorForm("#fault-form", (d) => api("POST", "/mlprep/v1/simulator/faults/next", d.channel ? { operation: d.operation, channel: d.channel } : { operation: d.operation }), "Fault planned.");
+simulatorForm("#protocol-form", (d) => api("POST", "/mlprep/v1/simulator/protocol-runs", { tips: Number(d.tips), transfers: Number(d.tips) * 3 }), "Protocol run simulated.");
+simulatorForm("#hepa-form", (d) => api("PUT", "/mlprep/v1/simulator/hepa", { pressureDropPa: Number(d.pressureDropPa) }), "HEPA reading set.");
+$("#reset-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const yes = await confirmDialog("Factory reset: forget every run, protocol run, counter and execution?", "Factory reset");
+  if (!yes) return;
+  await attempt("#sim-message", async () => {
+    await api("POST", "/mlprep/v1/simulator/factory-reset");
+    await refreshAll();
+  }, "The simulated instrument is back to its factory state.");
+});
+
+// -- users -------------------------------------------------------------------------------------
+
+async function refreshUsers() {
+  const users = await api("GET", "/mlprep/v1/users");
+  $("#user-rows").replaceChildren(...users.map((user) => {
+    const role = element("select", {
+      "aria-label": `Role of ${user.userName}`,
+      onchange: (event) => userAction(() => api("PUT", `/mlprep/v1/users/${encodeURIComponent(user.userName)}/role`, { role: event.target.value }), `${user.userName} is now ${event.target.value}.`),
+    }, ["Operator", "Service", "Administrator"].map((name) => element("option", { selected: name === user.role }, name)));
+    return element("tr", { "data-user": user.userName },
+      element("td", {}, user.userName),
+      element("td", {}, role),
+      element("td", {}, user.lockedUntil ? absolute(user.lockedUntil) : "—"),
+      element("td", {}, element("div", { class: "buttons" },
+        element("button", { type: "button", class: "secondary", disabled: !user.lockedUntil, onclick: () => userAction(() => api("POST", `/mlprep/v1/users/${encodeURIComponent(user.userName)}/unlock`), `Unlocked ${user.userName}.`) }, `Unlock ${user.userName}`),
+        element("button", { type: "button", class: "secondary", onclick: () => setPassword(user.userName) }, `Set password of ${user.userName}`),
+        element("button", { type: "button", class: "danger", onclick: () => removeUser(user.userName) }, `Remove ${user.userName}`))));
+  }));
+}
+
+async function userAction(action, success) {
+  await attempt("#users-message", async () => { await action(); await refreshUsers(); }, success);
+}
+
+async function setPassword(userName) {
+  const password = await confirmDialog(`A new password for ${userName} (at least 8 characters). Their current sessions end.`, "Set password", { label: "New password", type: "password" });
+  if (password === null) return;
+  await userAction(() => api("PUT", `/mlprep/v1/users/${encodeURIComponent(userName)}/password`, { password }), `Changed the password of ${userName}.`);
+}
+
+async function removeUser(userName) {
+  const yes = await confirmDialog(`Remove ${userName}? Their sessions end at once.`, `Remove ${userName}`);
+  if (!yes) return;
+  await userAction(() => api("DELETE", `/mlprep/v1/users/${encodeURIComponent(userName)}`), `Removed ${userName}.`);
+}
+
+$("#add-user-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const data = Object.fromEntries(new FormData(event.target));
+  await userAction(() => api("POST", "/mlprep/v1/users", data), `Added ${data.userName}.`);
+  if ($("#users-message").classList.contains("ok")) event.target.reset();
+});
+
+// -- audit -------------------------------------------------------------------------------------
+
+async function refreshAudit() {
+  const action = $("#audit-action").value;
+  const query = new URLSearchParams({ limit: "50" });
+  if (action) query.set("action", action);
+  const page = await api("GET", `/mlprep/v1/audit?${query}`);
+  $("#audit-rows").replaceChildren(...page.items.map((entry) => element("tr", {},
+    element("td", {}, absolute(entry.at)), element("td", {}, entry.actor ?? "—"),
+    element("td", {}, entry.action), element("td", {}, entry.target ?? "—"), element("td", {}, entry.outcome))));
+  $("#audit-count").textContent = `${page.items.length} of ${page.total} entries.`;
+}
+
+$("#audit-form").addEventListener("submit", (event) => { event.preventDefault(); refreshAudit(); });
+
+// -- live updates ------------------------------------------------------------------------------
+
+function onLiveState(status) {
+  const node = $("#live");
+  node.textContent = status === "live" ? "Live" : "Reconnecting…";
+  node.classList.toggle("down", status !== "live");
+}
+
+function onEvent(code, data) {
+  switch (code) {
+    case "open": // (re)connected: what happened meanwhile is read back
+      refreshSoon(["run", "procedures", "counters"]);
+      break;
+    case "maintenancedata": case "viewclosed": case "maintenancestatus": case "error":
+      refreshSoon(["run"]);
+      break;
+    case "finished":
+      refreshSoon(["run", "procedures", "history", "counters"]);
+      break;
+    case "counters":
+      refreshSoon(["counters"]);
+      break;
+    case "clock": case "uvroutine": case "reset":
+      refreshSoon(["health", "procedures", "counters", "simulator"]);
+      break;
+    case "logoutcountdown":
+      say("#run-message", "You will be signed out soon for inactivity.");
+      break;
+    default:
+      break;
+  }
+}
+
+const pending = new Set();
+function refreshSoon(parts) {
+  for (const part of parts) pending.add(part);
+  clearTimeout(state.refreshTimer);
+  state.refreshTimer = setTimeout(async () => {
+    const parts = [...pending];
+    pending.clear();
+    const work = {
+      run: refreshRun, procedures: refreshProcedures, history: refreshHistory,
+      counters: refreshCounters, health: refreshHealth,
+      simulator: session.can("ControlSimulator") ? refreshSimulator : null,
+    };
+    await Promise.allSettled(parts.map((part) => work[part]?.()));
+  }, 100);
+}
+
+// -- start -------------------------------------------------------------------------------------
+
+if (session.valid) showApp(); else showSignIn();
