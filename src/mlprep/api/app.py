@@ -17,6 +17,7 @@ from mlprep.api.route_table import RouteTable
 from mlprep.api.routes import (
     audit,
     authenticate,
+    counters,
     events,
     health,
     maintenance,
@@ -57,6 +58,7 @@ OUR_ROUTERS = (
     events.router,
     simulator.router,
     users.router,
+    counters.router,
 )
 
 

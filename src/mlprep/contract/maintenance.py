@@ -126,6 +126,36 @@ class ChannelCounter(WireModel):
     dispense_counter: int = Field(ge=0, le=2**32 - 1)
 
 
+class CounterTotals(WireModel):
+    """Four counters' values (lifetime totals, or what one run moved)."""
+
+    tip_pick_up_counter: int = Field(ge=0)
+    tip_eject_counter: int = Field(ge=0)
+    aspirate_counter: int = Field(ge=0)
+    dispense_counter: int = Field(ge=0)
+
+
+class ChannelCounterWithLifetime(ChannelCounter):
+    """A channel's counters since their last reset, and their lifetime totals (mlprep's)."""
+
+    lifetime: CounterTotals
+
+
+class ChannelUsage(CounterTotals):
+    """What a run moved on one channel."""
+
+    name: Channel
+
+
+class RunCounterUsage(WireModel):
+    """What one run moved: a maintenance run's actions, or a simulated protocol run."""
+
+    run_id: str
+    kind: str = Field(description="maintenance or protocol")
+    at: InstrumentTime
+    channels: list[ChannelUsage]
+
+
 class UvRoutineIntervalOption(WireModel):
     """One interval the UV routine can be set to."""
 

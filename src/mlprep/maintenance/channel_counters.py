@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from mlprep.audit import AuditTrail
-from mlprep.contract.maintenance import Channel, ChannelCounter
+from mlprep.contract.maintenance import (
+    Channel,
+    ChannelCounter,
+    ChannelCounterWithLifetime,
+    ChannelUsage,
+    RunCounterUsage,
+)
+from mlprep.contract.time import in_zone
 from mlprep.errors import NotFoundError
 from mlprep.events.bus import Event, EventBus, EventCode
-from mlprep.maintenance.counters import CounterKind, CounterValues, parse_channel
+from mlprep.maintenance.counters import CounterKind, CounterValues, parse_channel, totals
 from mlprep.store.counters import ChannelCounterStore
 
 
@@ -33,6 +42,25 @@ class ChannelCounters:
     def with_lifetime(self) -> list[CounterValues]:
         """Counters with their lifetime totals (mlprep's extension)."""
         return self._store.all(self._channels)
+
+    def all_with_lifetime(self) -> list[ChannelCounterWithLifetime]:
+        """Every channel's counters and lifetime totals, Front first."""
+        return [values.with_lifetime() for values in self._store.all(self._channels)]
+
+    def usage(self, limit: int, zone: tzinfo) -> list[RunCounterUsage]:
+        """What the latest `limit` runs moved, oldest first, times in the instrument's zone."""
+        return [
+            RunCounterUsage(
+                run_id=run.run_id,
+                kind=run.kind,
+                at=in_zone(run.at, zone),
+                channels=[
+                    ChannelUsage(name=channel, **totals(moved).model_dump())
+                    for channel, moved in sorted(run.channels.items(), key=lambda c: c[0].number)
+                ],
+            )
+            for run in self._store.usage(limit)
+        ]
 
     def channel(self, text: str) -> Channel:
         """A present channel by name (any case) or index. Raises NotFoundError naming the valid."""

@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from mlprep.contract.maintenance import Channel, ChannelCounter
+from mlprep.contract.maintenance import (
+    Channel,
+    ChannelCounter,
+    ChannelCounterWithLifetime,
+    CounterTotals,
+)
 
 COUNTER_LIMIT = 2**32  # values run 0 … 4294967295
 
@@ -34,13 +39,23 @@ class CounterValues:
 
     def to_wire(self) -> ChannelCounter:
         """As `GET /maintenance/channel-counters` reports it."""
-        return ChannelCounter(
-            name=self.channel,
-            tip_pick_up_counter=self.values[CounterKind.TIP_PICK_UP],
-            tip_eject_counter=self.values[CounterKind.TIP_EJECT],
-            aspirate_counter=self.values[CounterKind.ASPIRATE],
-            dispense_counter=self.values[CounterKind.DISPENSE],
+        return ChannelCounter(name=self.channel, **totals(self.values).model_dump())
+
+    def with_lifetime(self) -> ChannelCounterWithLifetime:
+        """The counters and their lifetime totals (`GET /mlprep/v1/counters`)."""
+        return ChannelCounterWithLifetime(
+            name=self.channel, **totals(self.values).model_dump(), lifetime=totals(self.lifetime)
         )
+
+
+def totals(values: dict[CounterKind, int]) -> CounterTotals:
+    """Four counters' values as the wire has them."""
+    return CounterTotals(
+        tip_pick_up_counter=values.get(CounterKind.TIP_PICK_UP, 0),
+        tip_eject_counter=values.get(CounterKind.TIP_EJECT, 0),
+        aspirate_counter=values.get(CounterKind.ASPIRATE, 0),
+        dispense_counter=values.get(CounterKind.DISPENSE, 0),
+    )
 
 
 def parse_channel(text: str, present: tuple[Channel, ...]) -> Channel | None:

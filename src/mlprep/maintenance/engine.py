@@ -404,7 +404,7 @@ class RunEngine:
             else None
         )
         kept = (action.reading, f"{reading:g}") if action.reading and reading is not None else None
-        self._runs.complete_action(active.record.id, step + 1, move, kept)
+        self._runs.complete_action(active.record.id, step + 1, move, kept, self._clock.now())
         if action.reading and reading is not None:
             active.readings[action.reading] = reading
         if move is not None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine, select, update
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from mlprep.contract.maintenance import Channel
 from mlprep.maintenance.counters import CounterKind, CounterValues, wrap_add
-from mlprep.store.tables import channel_counters
+from mlprep.store.tables import channel_counters, counter_moves
 
 COLUMN_OF: dict[CounterKind, str] = {
     CounterKind.TIP_PICK_UP: "tip_pick_up",
@@ -14,6 +17,25 @@ COLUMN_OF: dict[CounterKind, str] = {
     CounterKind.ASPIRATE: "aspirate",
     CounterKind.DISPENSE: "dispense",
 }
+
+
+@dataclass(frozen=True)
+class MoveSource:
+    """What moved counters: a maintenance run's action or a protocol run, and when."""
+
+    kind: str  # "maintenance" or "protocol"
+    run_id: str
+    at: datetime
+
+
+@dataclass
+class RunUsage:
+    """What one run moved, per channel."""
+
+    kind: str
+    run_id: str
+    at: datetime
+    channels: dict[Channel, dict[CounterKind, int]] = field(default_factory=dict)
 
 
 class ChannelCounterStore:
@@ -62,6 +84,34 @@ class ChannelCounterStore:
             _values(channel, rows[channel.value]) for channel in channels if channel.value in rows
         ]
 
+    def usage(self, limit: int) -> list[RunUsage]:
+        """What the latest `limit` runs moved, oldest first."""
+        moves = counter_moves.c
+        totals = [func.sum(getattr(moves, column)).label(column) for column in COLUMN_OF.values()]
+        latest = (
+            select(moves.run_id, func.max(moves.at).label("at"))
+            .where(moves.instrument_id == self._instrument)
+            .group_by(moves.run_id)
+            .order_by(func.max(moves.at).desc())
+            .limit(limit)
+            .subquery()
+        )
+        query = (
+            select(moves.run_kind, moves.run_id, latest.c.at, moves.channel, *totals)
+            .join(latest, latest.c.run_id == moves.run_id)
+            .where(moves.instrument_id == self._instrument)
+            .group_by(moves.run_kind, moves.run_id, latest.c.at, moves.channel)
+            .order_by(latest.c.at, moves.run_id, moves.channel)
+        )
+        runs: dict[str, RunUsage] = {}
+        with self._engine.connect() as connection:
+            for row in connection.execute(query):
+                usage = runs.setdefault(row.run_id, RunUsage(row.run_kind, row.run_id, row.at))
+                usage.channels[Channel(row.channel)] = {
+                    kind: int(getattr(row, column)) for kind, column in COLUMN_OF.items()
+                }
+        return list(runs.values())
+
     def move(self, channel: Channel, deltas: dict[CounterKind, int]) -> None:
         """Add to a channel's counters (wrapping) and lifetime totals."""
         with self._engine.begin() as connection:
@@ -93,11 +143,27 @@ class ChannelCounterStore:
 
 
 def move_counters(
-    connection: Connection, instrument_id: str, channel: Channel, deltas: dict[CounterKind, int]
+    connection: Connection,
+    instrument_id: str,
+    channel: Channel,
+    deltas: dict[CounterKind, int],
+    source: MoveSource | None = None,
 ) -> None:
-    """Within a caller's transaction: add `deltas` to a channel's counters."""
+    """Within a caller's transaction: add `deltas` to a channel's counters, and remember what
+    moved them (`source`) for the use over recent runs."""
     if not deltas:
         return
+    if source is not None:
+        connection.execute(
+            insert(counter_moves).values(
+                instrument_id=instrument_id,
+                run_kind=source.kind,
+                run_id=source.run_id,
+                at=source.at,
+                channel=channel.value,
+                **{column: deltas.get(kind, 0) for kind, column in COLUMN_OF.items()},
+            )
+        )
     condition = (channel_counters.c.instrument_id == instrument_id) & (
         channel_counters.c.channel == channel.value
     )

@@ -9,6 +9,7 @@ from mlprep.store.counters import COLUMN_OF
 from mlprep.store.instrument_settings import write_uv_interval
 from mlprep.store.tables import (
     channel_counters,
+    counter_moves,
     maintenance_errors,
     procedures,
     protocol_runs,
@@ -40,6 +41,9 @@ class FactoryResetStore:
             connection.execute(delete(runs).where(runs.c.instrument_id == self._instrument))
             connection.execute(
                 delete(protocol_runs).where(protocol_runs.c.instrument_id == self._instrument)
+            )
+            connection.execute(
+                delete(counter_moves).where(counter_moves.c.instrument_id == self._instrument)
             )
             connection.execute(
                 update(channel_counters)

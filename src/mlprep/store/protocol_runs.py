@@ -8,7 +8,7 @@ from sqlalchemy import Engine, insert, select
 
 from mlprep.contract.maintenance import Channel
 from mlprep.maintenance.counters import CounterKind
-from mlprep.store.counters import move_counters
+from mlprep.store.counters import MoveSource, move_counters
 from mlprep.store.tables import protocol_runs
 
 
@@ -36,8 +36,9 @@ class ProtocolRunStore:
                     ended_at=ended_at,
                 )
             )
+            source = MoveSource("protocol", run_id, ended_at)
             for channel, deltas in moves.items():
-                move_counters(connection, self._instrument, channel, deltas)
+                move_counters(connection, self._instrument, channel, deltas, source)
 
     def first_end_after(self, when: datetime | None) -> datetime | None:
         """When the first protocol run that ended after `when` (or ever, if None) ended."""

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from mlprep.contract.maintenance import Channel
 from mlprep.contract.runs import TERMINAL_STATES, RunState
 from mlprep.maintenance.counters import CounterKind
-from mlprep.store.counters import move_counters
+from mlprep.store.counters import MoveSource, move_counters
 from mlprep.store.tables import maintenance_errors, procedures, runs, views
 
 _UNFINISHED = [state.value for state in RunState if state not in TERMINAL_STATES]
@@ -201,11 +201,14 @@ class RunStore:
         next_step: int,
         move: CounterMove | None,
         reading: tuple[str, str] | None,
+        at: datetime,
     ) -> None:
-        """Record an action's completion: counters moved, reading kept, run on to `next_step`."""
+        """Record an action's completion (at `at`): counters moved, reading kept, run on to
+        `next_step`."""
         with self._engine.begin() as connection:
             if move is not None:
-                move_counters(connection, self._instrument, move.channel, move.deltas)
+                source = MoveSource("maintenance", run_id, at)
+                move_counters(connection, self._instrument, move.channel, move.deltas, source)
             if reading is not None:
                 _keep_input(connection, run_id, *reading)
             connection.execute(update(runs).where(runs.c.id == run_id).values(step_index=next_step))

@@ -157,6 +157,23 @@ channel_counters = Table(
     Column("lifetime_dispense", BigInteger, nullable=False),
 )
 
+# What each run (a maintenance run's actions, a protocol run) moved, for the use over recent runs.
+counter_moves = Table(
+    "counter_moves",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("instrument_id", String(64), nullable=False),
+    Column("run_kind", String(16), nullable=False),
+    Column("run_id", String(32), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("tip_pick_up", BigInteger, nullable=False),
+    Column("tip_eject", BigInteger, nullable=False),
+    Column("aspirate", BigInteger, nullable=False),
+    Column("dispense", BigInteger, nullable=False),
+    Index("ix_counter_moves_instrument_at", "instrument_id", "at"),
+)
+
 instrument_settings = Table(
     "instrument_settings",
     metadata,
