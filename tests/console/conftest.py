@@ -1,0 +1,115 @@
+"""A real server, Debian's Chromium driven by Playwright, and pages signed in to the console.
+
+Chromium runs headless with no sandbox (the suite may run as root) and with its background
+networking off: the console must need nothing but the server it was loaded from.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from mlprep.client import PrepClient
+from tests.client.conftest import settle
+from tests.e2e.server import ServerProcess
+from tests.sessions import ADMIN_PASSWORD
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+# Screenshots of the main screens; MLPREP_SCREENSHOTS=docs/console refreshes the README's.
+SCREENSHOTS = Path(os.environ.get("MLPREP_SCREENSHOTS", "test-artifacts/console"))
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            "The console's tests need Debian's Chromium: apt-get install chromium", pytrace=False
+        )
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def instrument(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server at speed 20 (a 20 s tip check takes 1 s), shared by a module's tests."""
+    data_dir = tmp_path_factory.mktemp("console") / "data"
+    server = ServerProcess(data_dir, admin_password=ADMIN_PASSWORD, args=["--speed", "20"])
+    server.start()
+    yield server
+    if server.running:
+        assert server.stop() == 0, server.log()
+
+
+@pytest.fixture
+def prep(instrument: ServerProcess) -> Iterator[PrepClient]:
+    """`admin`'s client; the instrument is idle and in its factory state, with one admin."""
+    with PrepClient(instrument.base_url, user_name="admin", password=ADMIN_PASSWORD) as client:
+        settle(client)
+        client.factory_reset()
+        client.clear_faults()
+        client.set_uv_routine_settings("Weekly")
+        for user in client.users():
+            if user.user_name != "admin":
+                client.remove_user(user.user_name)
+        yield client
+
+
+class Console:
+    """One browser page on the console, with what a test needs to drive it."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.offsite: list[str] = []
+        page.route("**/*", self._only_the_server)
+
+    def _only_the_server(self, route: object) -> None:
+        request = route.request  # type: ignore[attr-defined]
+        if request.url.startswith(self.base_url) or request.url.startswith("data:"):
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            self.offsite.append(request.url)
+            route.abort()  # type: ignore[attr-defined]
+
+    def open(self, path: str = "/") -> Console:
+        self.page.goto(self.base_url + path)
+        return self
+
+    def sign_in(self, user: str = "admin", password: str = ADMIN_PASSWORD) -> Console:
+        self.page.get_by_label("User name").fill(user)
+        self.page.get_by_label("Password").fill(password)
+        self.page.get_by_role("button", name="Sign in").click()
+        return self
+
+    def screenshot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+@pytest.fixture
+def console(browser: Browser, instrument: ServerProcess, prep: PrepClient) -> Iterator[Console]:
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield Console(page, instrument.base_url)
+    context.close()
+    assert errors == [], errors  # no script error on any page
