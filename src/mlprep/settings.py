@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,6 +12,13 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mlprep.logs import LogFormat
+
+
+class EventsAuth(StrEnum):
+    """Whether the instrument's WebSockets need a token (the instrument asks for none)."""
+
+    NONE = "none"
+    TOKEN = "token"
 
 
 def default_data_dir() -> Path:
@@ -40,6 +48,8 @@ class Settings(BaseSettings):
     fresh_install: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: LogFormat = LogFormat.TEXT
+    # The instrument serves /NimbusLite/instinctevents and /instincterrors to anyone who connects.
+    events_auth: EventsAuth = EventsAuth.NONE
 
     @field_validator("time_zone")
     @classmethod

@@ -22,7 +22,7 @@ from mlprep.cli.console import abort, err
 from mlprep.errors import MlprepError
 from mlprep.logs import LEVELS, LogFormat, configure_logging
 from mlprep.services import open_services, prepare_first_start
-from mlprep.settings import Settings
+from mlprep.settings import EventsAuth, Settings
 
 # Connections still open this long after a stop was asked for are cut: a backstop, since the event
 # streams end on their own and no other request takes long.
@@ -81,6 +81,13 @@ def serve(
         LogFormat | None,
         typer.Option(help="Log lines as text or JSON objects [MLPREP_LOG_FORMAT]"),
     ] = None,
+    events_auth: Annotated[
+        EventsAuth | None,
+        typer.Option(
+            help="Whether the instrument's WebSockets need a token: none (as the instrument) "
+            "or token [MLPREP_EVENTS_AUTH]"
+        ),
+    ] = None,
 ) -> None:
     """Run the server (first start creates the data directory, secret and `admin` user)."""
     settings = _settings(
@@ -98,6 +105,7 @@ def serve(
         fresh_install=fresh_install,
         log_level=log_level.lower() if log_level else None,
         log_format=log_format,
+        events_auth=events_auth,
     )
     configure_logging(settings.log_level, settings.log_format)
     # Before anything is created: a busy port must not leave a data directory and a user behind.

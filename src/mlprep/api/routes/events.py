@@ -5,7 +5,11 @@ A subscriber is subscribed before its connection is confirmed, so it misses noth
 after it sees the confirmation. One that falls behind is dropped by the bus and its connection
 closed; it may reconnect and read the present state back (`GET /mlprep/v1/runs/current`).
 
-A stream lives no longer than the token that opened it: a logout, a new password or the user's
+The WebSockets, as the instrument serves them, admit a client that sends no token at all (unless
+the server runs with `--events-auth token`); a token that is sent must be valid. The SSE stream
+always needs one.
+
+A stream opened with a token lives no longer than that token: a logout, a new password or the user's
 removal in this server ends it at once (the bus's `end_sessions`), and every `RECHECK_SECONDS`
 the token is checked again, which catches the same changes made by another process (`mlprep
 users passwd` on the data directory) and the token's expiry.
@@ -40,6 +44,7 @@ from mlprep.errors import (
 )
 from mlprep.events.bus import Event, EventBus, Holder, Stream, Subscription
 from mlprep.services import Services
+from mlprep.settings import EventsAuth
 
 PING_SECONDS = 15.0
 RECHECK_SECONDS = 5.0
@@ -70,6 +75,11 @@ def header_token(connection: HTTPConnection) -> str | None:
     if scheme.lower() != "bearer":
         return None
     return credentials.strip() or None
+
+
+def anonymous_allowed(services: Services, token: str | None) -> bool:
+    """Whether a WebSocket may open without a token: none was sent and none is required."""
+    return token is None and services.settings.events_auth is EventsAuth.NONE
 
 
 def authorize_subscriber(services: Services, token: str | None) -> Principal:
@@ -126,6 +136,9 @@ async def revoked_later(services: Services, token: str, every: float = RECHECK_S
 async def _serve_websocket(websocket: WebSocket, stream: Stream) -> None:
     services: Services = websocket.app.state.services
     token = header_token(websocket) or websocket.query_params.get("access_token") or None
+    if anonymous_allowed(services, token):
+        await _accept_and_relay(websocket, services.bus.subscribe(frozenset({stream})), None)
+        return
     try:
         principal = await run_in_threadpool(authorize_subscriber, services, token)
     except (AuthenticationError, PermissionDeniedError) as refusal:
@@ -133,11 +146,22 @@ async def _serve_websocket(websocket: WebSocket, stream: Stream) -> None:
         return
     assert token is not None
     subscription = services.bus.subscribe(frozenset({stream}), holder_of(principal))
+    await _accept_and_relay(websocket, subscription, revoked_later(services, token))
+
+
+async def _accept_and_relay(
+    websocket: WebSocket,
+    subscription: Subscription,
+    revocation: Coroutine[Any, Any, None] | None,
+) -> None:
+    bus: EventBus = websocket.app.state.services.bus
     try:
         await websocket.accept()
-        await _relay(websocket, subscription, revoked_later(services, token))
+        await _relay(websocket, subscription, revocation)
     finally:
-        services.bus.unsubscribe(subscription)
+        bus.unsubscribe(subscription)
+        if revocation is not None:
+            revocation.close()  # never awaited if the client left before it was scheduled
 
 
 async def _refuse(
@@ -153,15 +177,18 @@ async def _refuse(
 
 
 async def _relay(
-    websocket: WebSocket, subscription: Subscription, revocation: Coroutine[Any, Any, None]
+    websocket: WebSocket,
+    subscription: Subscription,
+    revocation: Coroutine[Any, Any, None] | None,
 ) -> None:
-    """Send events until the subscription ends, the client leaves or the token stops being
-    valid, whichever comes first."""
+    """Send events until the subscription ends, the client leaves or the token (if one opened
+    the stream) stops being valid, whichever comes first."""
     tasks = {
         asyncio.create_task(_until_client_leaves(websocket)),
         asyncio.create_task(_send_events(websocket, subscription)),
-        asyncio.create_task(_close_when_revoked(websocket, revocation)),
     }
+    if revocation is not None:
+        tasks.add(asyncio.create_task(_close_when_revoked(websocket, revocation)))
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
