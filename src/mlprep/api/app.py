@@ -7,16 +7,19 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
+from starlette.routing import Route
 
 from mlprep import __version__
 from mlprep.api.access_log import AccessLogMiddleware
 from mlprep.api.middleware import RequestContextMiddleware
+from mlprep.api.path_casing import PathCasing, PathCasingMiddleware
 from mlprep.api.problems import install_problem_handlers
 from mlprep.api.request_limits import RequestLimitsMiddleware
 from mlprep.api.route_table import RouteTable
 from mlprep.api.routes import (
     audit,
     authenticate,
+    docs,
     events,
     health,
     maintenance,
@@ -28,7 +31,8 @@ from mlprep.api.routes.docs import mount_documentation
 from mlprep.services import Services, open_services
 from mlprep.settings import Settings
 
-VENDOR_PREFIXES = ("/api/v1", "/NimbusLite/api/v1")
+INSTRUMENT_PREFIX = "/NimbusLite"
+VENDOR_PREFIXES = ("/api/v1", f"{INSTRUMENT_PREFIX}/api/v1")
 OUR_PREFIX = "/mlprep/v1"
 
 DESCRIPTION = """
@@ -63,6 +67,15 @@ def vendor_router() -> APIRouter:
     for operations in VENDOR_ROUTERS:
         router.include_router(operations)
     return router
+
+
+def routed_paths(app: FastAPI, table: RouteTable) -> list[str]:
+    """Every path template the app routes: the operations, the WebSockets and the documents
+    (mounted static files are left out: their names are exact)."""
+    websockets = [INSTRUMENT_PREFIX + route.path for route in events.websocket_router.routes]
+    documents = [str(route.path) for route in docs.router.routes if isinstance(route, Route)]
+    plain = [route.path for route in app.routes if isinstance(route, Route)]
+    return [*table.templates(), *websockets, *documents, *plain]
 
 
 def end_event_streams(app: FastAPI) -> None:
@@ -105,7 +118,7 @@ def create_app(
         app.include_router(vendor, prefix=prefix, include_in_schema=position == 0)
     for router in OUR_ROUTERS:
         app.include_router(router, prefix=OUR_PREFIX)
-    app.include_router(events.websocket_router, prefix="/NimbusLite")
+    app.include_router(events.websocket_router, prefix=INSTRUMENT_PREFIX)
     table = RouteTable()
     table.add_all((prefix, router) for prefix in VENDOR_PREFIXES for router in VENDOR_ROUTERS)
     table.add_all((OUR_PREFIX, router) for router in OUR_ROUTERS)
@@ -113,11 +126,14 @@ def create_app(
 
     mount_documentation(app)
 
+    # Where the vendor's instrument serves its document (and where generators look for it).
     @app.get("/swagger/v1/swagger.json", include_in_schema=False)
+    @app.get("/NimbusLite/swagger/v1/swagger.json", include_in_schema=False)
     def swagger_json() -> JSONResponse:
         return JSONResponse(app.openapi())
 
     app.router.redirect_slashes = False  # a redirect would be built from the Host header
+    app.add_middleware(PathCasingMiddleware, casing=PathCasing(routed_paths(app, table)))
     app.add_middleware(RequestLimitsMiddleware)
     app.add_middleware(RequestContextMiddleware, simulated=True)
     app.add_middleware(AccessLogMiddleware)  # outermost: times and logs every answer

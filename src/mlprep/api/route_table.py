@@ -53,6 +53,10 @@ class RouteTable:
             (method, entry.template) for entry in self._entries for method in entry.methods
         )
 
+    def templates(self) -> list[str]:
+        """Every path template the table holds, once each."""
+        return sorted({entry.template for entry in self._entries})
+
     def allowed_methods(self, path: str) -> list[str]:
         """The methods allowed on `path`: those of its most literal routes."""
         matching = [entry for entry in self._entries if entry.pattern.match(path)]

@@ -1,0 +1,80 @@
+"""Paths that match in any letter case, as ASP.NET routes them.
+
+The instrument's clients write `/NimbusLite/api/v1/Maintenance` as readily as
+`/nimbuslite/api/v1/maintenance`; the vendor's server routes both to the same operation. Starlette
+matches paths exactly, so this middleware rewrites a request's path to the casing of the route it
+matches before routing. Only the literal segments are rewritten: a path parameter keeps its value
+exactly as sent (an image name, an id). As ASP.NET ranks routes, a literal segment outranks a
+parameter: `/api/v1/maintenance/ERRORS` is the errors operation, not the procedure `ERRORS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+
+@dataclass(frozen=True)
+class _Template:
+    segments: tuple[str | None, ...]  # a literal segment, or None for a parameter
+    literals: int
+
+
+class PathCasing:
+    """The canonical casing of every routed path."""
+
+    def __init__(self, templates: Iterable[str]) -> None:
+        self._literal: dict[str, str] = {}
+        self._patterned: dict[int, list[_Template]] = {}
+        for template in templates:
+            if "{" not in template:
+                self._literal.setdefault(template.casefold(), template)
+                continue
+            segments = tuple(None if part.startswith("{") else part for part in template.split("/"))
+            literals = sum(part is not None for part in segments)
+            self._patterned.setdefault(len(segments), []).append(_Template(segments, literals))
+        for candidates in self._patterned.values():
+            candidates.sort(key=lambda template: -template.literals)
+
+    def canonical(self, path: str) -> str:
+        """`path` in the casing of the route it matches; unchanged if it matches none."""
+        literal = self._literal.get(path.casefold())
+        if literal is not None:
+            return literal
+        parts = path.split("/")
+        for template in self._patterned.get(len(parts), ()):
+            if _matches(template, parts):
+                return "/".join(
+                    part if literal is None else literal
+                    for part, literal in zip(parts, template.segments, strict=True)
+                )
+        return path
+
+
+def _matches(template: _Template, parts: list[str]) -> bool:
+    for part, literal in zip(parts, template.segments, strict=True):
+        if literal is None:
+            if not part:
+                return False  # a parameter is never empty
+        elif part.casefold() != literal.casefold():
+            return False
+    return True
+
+
+class PathCasingMiddleware:
+    """Routes a path written in any letter case to its operation (HTTP and WebSocket)."""
+
+    def __init__(self, app: ASGIApp, casing: PathCasing) -> None:
+        self.app = app
+        self.casing = casing
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            path = scope["path"]
+            canonical = self.casing.canonical(path)
+            if canonical != path:
+                # `raw_path` keeps what was sent (percent-encoded): Starlette routes on `path`.
+                scope = {**scope, "path": canonical}
+        await self.app(scope, receive, send)
