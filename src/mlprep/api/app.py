@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIWebSocketRoute
 from starlette.routing import Route
 
 from mlprep import __version__
@@ -72,7 +73,11 @@ def vendor_router() -> APIRouter:
 def routed_paths(app: FastAPI, table: RouteTable) -> list[str]:
     """Every path template the app routes: the operations, the WebSockets and the documents
     (mounted static files are left out: their names are exact)."""
-    websockets = [INSTRUMENT_PREFIX + route.path for route in events.websocket_router.routes]
+    websockets = [
+        INSTRUMENT_PREFIX + route.path
+        for route in events.websocket_router.routes
+        if isinstance(route, APIWebSocketRoute)
+    ]
     documents = [str(route.path) for route in docs.router.routes if isinstance(route, Route)]
     plain = [route.path for route in app.routes if isinstance(route, Route)]
     return [*table.templates(), *websockets, *documents, *plain]
