@@ -24,6 +24,7 @@ from mlprep.instrument.simulator import SimulatedInstrument
 from mlprep.maintenance.catalogue import load_catalogue
 from mlprep.maintenance.channel_counters import ChannelCounters
 from mlprep.maintenance.engine import RunEngine
+from mlprep.maintenance.error_log import ErrorLog
 from mlprep.maintenance.images import ImageLibrary
 from mlprep.maintenance.procedures import Procedures
 from mlprep.maintenance.run_history import RunHistory
@@ -34,6 +35,7 @@ from mlprep.settings import Settings
 from mlprep.store.audit import AuditStore
 from mlprep.store.counters import ChannelCounterStore
 from mlprep.store.database import create_database_engine, migrate_to_head
+from mlprep.store.error_log import ErrorLogStore
 from mlprep.store.factory_reset import FactoryResetStore
 from mlprep.store.instrument_settings import InstrumentSettingsStore
 from mlprep.store.login_attempts import LoginAttemptStore
@@ -64,6 +66,7 @@ class Services:
     counters: ChannelCounters
     uv_routine: UvRoutine
     history: RunHistory
+    error_log: ErrorLog
     images: ImageLibrary
     simulator: SimulatorControl
     metrics: InstrumentCollector
@@ -152,6 +155,9 @@ def open_services(
         counters=counters,
         uv_routine=UvRoutine(instrument_settings, audit),
         history=history,
+        error_log=ErrorLog(
+            ErrorLogStore(engine, instrument_id), run_engine, catalogue, clock, audit
+        ),
         images=ImageLibrary(),
         simulator=SimulatorControl(
             clock,

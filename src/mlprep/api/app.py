@@ -21,6 +21,7 @@ from mlprep.api.routes import (
     audit,
     authenticate,
     docs,
+    errors,
     events,
     health,
     maintenance,
@@ -51,7 +52,7 @@ is refused (401 or 403). The same messages come as Server-Sent Events from `GET 
 """
 
 
-VENDOR_ROUTERS = (authenticate.router, maintenance.router)
+VENDOR_ROUTERS = (authenticate.router, maintenance.router, errors.router)
 OUR_ROUTERS = (
     health.router,
     audit.router,

@@ -140,6 +140,8 @@ maintenance_errors = Table(
     Column("recovery", String(16), nullable=False),
     Column("raised_at", UtcDateTime(), nullable=False),
     Column("resolved_at", UtcDateTime(), nullable=True),
+    # Set when the error left the error log (PUT /errors/clear-errors); the run keeps it.
+    Column("cleared_at", UtcDateTime(), nullable=True),
 )
 
 channel_counters = Table(
