@@ -13,6 +13,7 @@ from starlette.routing import Route
 from mlprep import __version__
 from mlprep.api.access_log import AccessLogMiddleware
 from mlprep.api.middleware import RequestContextMiddleware
+from mlprep.api.openapi_document import install_document_finish
 from mlprep.api.path_casing import PathCasing, PathCasingMiddleware
 from mlprep.api.problems import install_problem_handlers
 from mlprep.api.request_limits import RequestLimitsMiddleware
@@ -119,6 +120,7 @@ def create_app(
         openapi_url="/openapi.json",
     )
     install_problem_handlers(app)
+    install_document_finish(app)
     vendor = vendor_router()
     for position, prefix in enumerate(VENDOR_PREFIXES):
         app.include_router(vendor, prefix=prefix, include_in_schema=position == 0)

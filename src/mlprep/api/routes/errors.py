@@ -55,6 +55,7 @@ async def get_error_log(
 @router.get(
     "/check-for-pending-errors",
     operation_id="checkForPendingErrors",
+    response_description="The pending errors, oldest first (empty when nothing waits)",
     summary="Retrieves the errors that wait for an answer",
     response_model=list[PendingError],
     responses=problem_responses(401, 403),
@@ -66,6 +67,7 @@ async def check_for_pending_errors(_: Viewer, services: ServicesDep) -> list[Pen
 @router.put(
     "/runtime",
     operation_id="respondToRuntimeError",
+    response_description="The error was answered",
     response_class=Response,
     summary="Answers a pending error with one of its responses (the first answer wins)",
     dependencies=[Depends(accepts_json_body)],
@@ -82,6 +84,7 @@ async def respond_to_runtime_error(
 @router.put(
     "/clear-errors",
     operation_id="clearErrors",
+    response_description="The error log was cleared",
     response_class=Response,
     summary="Clears the error log (pending errors stay until answered)",
     responses=problem_responses(401, 403),

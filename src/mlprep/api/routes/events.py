@@ -362,7 +362,7 @@ def _problems_as_json(*statuses: int) -> dict[int | str, dict[str, Any]]:
         },
         **_problems_as_json(400, 401, 403),
     },
-    openapi_extra={"security": [{"HTTPBearer": []}]},
+    openapi_extra={"security": [{"Bearer": []}]},
 )
 async def get_events(
     reader: EventReader,
