@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from mlprep.audit import AuditTrail
 from mlprep.auth.authentication import Authenticator
+from mlprep.auth.inactivity import SessionActivity
 from mlprep.auth.lockout import LockoutPolicy
 from mlprep.auth.passwords import PasswordChecks
 from mlprep.auth.tokens import TokenIssuer, load_or_create_secret
@@ -42,6 +43,7 @@ from mlprep.store.login_attempts import LoginAttemptStore
 from mlprep.store.procedures import ProcedureStore
 from mlprep.store.protocol_runs import ProtocolRunStore
 from mlprep.store.runs import RunStore
+from mlprep.store.token_sessions import TokenSessionStore
 from mlprep.store.tokens import RevokedTokenStore
 from mlprep.store.users import UserStore
 
@@ -56,6 +58,7 @@ class Services:
     ids: IdGenerator
     audit: AuditTrail
     authenticator: Authenticator
+    activity: SessionActivity
     users: UserDirectory
     bus: EventBus
     instrument: SimulatedInstrument
@@ -105,6 +108,12 @@ def open_services(
         ids,
         timedelta(minutes=settings.token_minutes),
     )
+    activity = SessionActivity(
+        TokenSessionStore(engine),
+        real_clock,
+        timedelta(minutes=settings.inactive_logout),
+        timedelta(minutes=settings.logout_countdown),
+    )
     authenticator = Authenticator(
         user_store,
         RevokedTokenStore(engine),
@@ -114,6 +123,7 @@ def open_services(
         audit,
         real_clock,
         bus.end_sessions,
+        activity,
     )
     channels = (Channel.FRONT, Channel.REAR)[: settings.channels]
     instrument = SimulatedInstrument(
@@ -145,6 +155,7 @@ def open_services(
         ids=ids,
         audit=audit,
         authenticator=authenticator,
+        activity=activity,
         users=UserDirectory(user_store, lockout, audit, clock, ids, bus.end_sessions),
         bus=bus,
         instrument=instrument,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
@@ -31,6 +34,7 @@ from mlprep.api.routes import (
     simulator,
 )
 from mlprep.api.routes.docs import mount_documentation
+from mlprep.auth.inactivity import announce_warning, watch_sessions
 from mlprep.services import Services, open_services
 from mlprep.settings import Settings
 
@@ -103,9 +107,15 @@ def create_app(
         services = factory(settings)
         app.state.services = services
         services.engine_runs.recover()
+        watch = asyncio.create_task(
+            watch_sessions(services.activity, partial(announce_warning, services.bus))
+        )
         try:
             yield
         finally:
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
             await services.engine_runs.shutdown()
             services.bus.close()
             services.close()

@@ -28,6 +28,7 @@ class EventCode(StrEnum):
     FINISHED = "finished"
     COUNTERS = "counters"
     ERROR = "error"
+    LOGOUT_COUNTDOWN = "logoutcountdown"
 
 
 @dataclass(frozen=True)

@@ -82,8 +82,9 @@ def anonymous_allowed(services: Services, token: str | None) -> bool:
     return token is None and services.settings.events_auth is EventsAuth.NONE
 
 
-def authorize_subscriber(services: Services, token: str | None) -> Principal:
-    """The caller behind `token`, if it may read events.
+def authorize_subscriber(services: Services, token: str | None, use: bool = True) -> Principal:
+    """The caller behind `token`, if it may read events (opening a stream uses the token's
+    session; checking on it later does not).
 
     Raises:
         AuthenticationError: no token, or not a valid one.
@@ -91,7 +92,7 @@ def authorize_subscriber(services: Services, token: str | None) -> Principal:
     """
     if token is None:
         raise MissingCredentialsError(NO_TOKEN)
-    principal = services.authenticator.authenticate(token)
+    principal = services.authenticator.authenticate(token, use=use)
     services.authenticator.require(principal, Permission.VIEW_MAINTENANCE)
     return principal
 
@@ -119,7 +120,7 @@ def holder_of(principal: Principal) -> Holder:
 def still_valid(services: Services, token: str) -> bool:
     """Whether `token` still admits its holder to the event streams."""
     try:
-        authorize_subscriber(services, token)
+        authorize_subscriber(services, token, use=False)
     except (AuthenticationError, PermissionDeniedError):
         return False
     return True
