@@ -50,10 +50,15 @@ first is listed here). mlprep's own additions live under `/mlprep/v1`.
 
 **Events**, as real instruments send them, come over two WebSockets (which OpenAPI cannot list):
 `/NimbusLite/instinctevents` (codes `maintenancedata`, `viewclosed`, `maintenancestatus`,
-`finished`, `counters`) and `/NimbusLite/instincterrors` (code `error`). Each text frame is
-`{"code": ..., "description": ..., "data": {...}}`. Both need a token with ViewMaintenance, in the
-`Authorization: Bearer` header or the `access_token` query parameter; without one the handshake
-is refused (401 or 403). The same messages come as Server-Sent Events from `GET /mlprep/v1/events`.
+`finished`, `counters`, `logoutcountdown`) and `/NimbusLite/instincterrors` (code `error`). Each
+text frame is `{"code": ..., "description": ..., "data": {...}}`. As on the instrument, they need
+no token unless the server runs with `--events-auth token`; a token that is sent (in the
+`Authorization: Bearer` header or the `access_token` query parameter) must be valid and hold
+ViewMaintenance, else the handshake is refused (401 or 403). The same messages come as
+Server-Sent Events from `GET /mlprep/v1/events`, which always needs a token.
+
+Paths match in any letter case, as ASP.NET routes them. The document is also served at
+`/NimbusLite/swagger/v1/swagger.json`, where the instrument serves its own.
 """
 
 
