@@ -8,7 +8,6 @@ Nothing here imports mlprep: this is code an integrator wrote against a real Pre
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -120,11 +119,3 @@ def receive_code(connection: websocket.WebSocket, code: str, limit: int = 200) -
         if str(message.get("code", "")).lower() == code:
             return message
     raise AssertionError(f"no '{code}' message among the next {limit}")
-
-
-def wait_until(condition: Any, seconds: float = RECEIVE_SECONDS) -> None:
-    """Poll `condition()` until it holds; a bound against hanging, not a timing check."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the condition never held"
-        time.sleep(0.05)
