@@ -35,6 +35,16 @@ def test_a_literal_segment_outranks_a_parameter_in_any_letter_case(
     assert [counter["name"] for counter in counters.json()] == ["Front", "Rear"]
 
 
+def test_query_parameter_names_match_in_any_case_and_keep_their_values(
+    client: ApiClient, admin_headers: dict[str, str]
+) -> None:
+    paged = client.get("/api/v1/Errors?Offset=0&LIMIT=0", headers=admin_headers)
+    runs = client.get("/mlprep/v1/runs?Limit=1", headers=admin_headers)
+
+    assert "limit" in assert_problem(paged, 400)["errors"]  # LIMIT=0 was read as limit
+    assert runs.json()["limit"] == 1
+
+
 def test_a_path_parameter_keeps_the_value_sent(
     client: ApiClient, admin_headers: dict[str, str]
 ) -> None:
@@ -62,7 +72,8 @@ def test_an_unknown_path_stays_unknown(client: ApiClient) -> None:
 
 def test_canonical_paths() -> None:
     casing = PathCasing(
-        ["/api/v1/maintenance/errors", "/api/v1/maintenance/{id}", "/api/v1/maintenance/{id}/x"]
+        ["/api/v1/maintenance/errors", "/api/v1/maintenance/{id}", "/api/v1/maintenance/{id}/x"],
+        ["offset", "access_token"],
     )
 
     assert casing.canonical("/API/v1/Maintenance/ERRORS") == "/api/v1/maintenance/errors"
@@ -70,3 +81,6 @@ def test_canonical_paths() -> None:
     assert casing.canonical("/API/v1/Maintenance/AbC/X") == "/api/v1/maintenance/AbC/x"
     assert casing.canonical("/API/v1/Maintenance/") == "/API/v1/Maintenance/"
     assert casing.canonical("/elsewhere") == "/elsewhere"
+    assert casing.canonical_query(b"Offset=1&Other=Two&ACCESS_TOKEN=X") == (
+        b"offset=1&Other=Two&access_token=X"
+    )

@@ -156,7 +156,8 @@ def create_app(
         return JSONResponse(app.openapi())
 
     app.router.redirect_slashes = False  # a redirect would be built from the Host header
-    app.add_middleware(PathCasingMiddleware, casing=PathCasing(routed_paths(app, table)))
+    casing = PathCasing(routed_paths(app, table), table.query_names())
+    app.add_middleware(PathCasingMiddleware, casing=casing)
     app.add_middleware(RequestLimitsMiddleware)
     app.add_middleware(RequestContextMiddleware, simulated=True)
     app.add_middleware(AccessLogMiddleware)  # outermost: times and logs every answer

@@ -1,4 +1,4 @@
-"""Paths that match in any letter case, as ASP.NET routes them.
+"""Paths (and query parameter names) that match in any letter case, as ASP.NET binds them.
 
 The instrument's clients write `/NimbusLite/api/v1/Maintenance` as readily as
 `/nimbuslite/api/v1/maintenance`; the vendor's server routes both to the same operation. Starlette
@@ -6,6 +6,7 @@ matches paths exactly, so this middleware rewrites a request's path to the casin
 matches before routing. Only the literal segments are rewritten: a path parameter keeps its value
 exactly as sent (an image name, an id). As ASP.NET ranks routes, a literal segment outranks a
 parameter: `/api/v1/maintenance/ERRORS` is the errors operation, not the procedure `ERRORS`.
+Query parameter names are matched the same way (`?Offset=0&Limit=10`); their values are kept.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ class _Template:
 class PathCasing:
     """The canonical casing of every routed path."""
 
-    def __init__(self, templates: Iterable[str]) -> None:
+    def __init__(self, templates: Iterable[str], query_names: Iterable[str] = ()) -> None:
+        self._query = {name.casefold(): name for name in query_names}
         self._literal: dict[str, str] = {}
         self._patterned: dict[int, list[_Template]] = {}
         for template in templates:
@@ -52,6 +54,17 @@ class PathCasing:
                 )
         return path
 
+    def canonical_query(self, query: bytes) -> bytes:
+        """`query` with each known parameter name in its operation's casing."""
+        if not query or not self._query:
+            return query
+        pairs = []
+        for pair in query.split(b"&"):
+            name, separator, value = pair.partition(b"=")
+            known = self._query.get(name.decode("latin-1").casefold())
+            pairs.append(known.encode() + separator + value if known else pair)
+        return b"&".join(pairs)
+
 
 def _matches(template: _Template, parts: list[str]) -> bool:
     for part, literal in zip(parts, template.segments, strict=True):
@@ -72,9 +85,12 @@ class PathCasingMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
-            path = scope["path"]
-            canonical = self.casing.canonical(path)
-            if canonical != path:
+            path, query = scope["path"], scope.get("query_string", b"")
+            canonical, canonical_query = (
+                self.casing.canonical(path),
+                self.casing.canonical_query(query),
+            )
+            if canonical != path or canonical_query != query:
                 # `raw_path` keeps what was sent (percent-encoded): Starlette routes on `path`.
-                scope = {**scope, "path": canonical}
+                scope = {**scope, "path": canonical, "query_string": canonical_query}
         await self.app(scope, receive, send)
