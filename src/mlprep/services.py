@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from mlprep.audit import AuditTrail
 from mlprep.auth.authentication import Authenticator
+from mlprep.auth.inactivity import SessionActivity
 from mlprep.auth.lockout import LockoutPolicy
 from mlprep.auth.passwords import PasswordChecks
 from mlprep.auth.tokens import TokenIssuer, load_or_create_secret
@@ -24,6 +25,7 @@ from mlprep.instrument.simulator import SimulatedInstrument
 from mlprep.maintenance.catalogue import load_catalogue
 from mlprep.maintenance.channel_counters import ChannelCounters
 from mlprep.maintenance.engine import RunEngine
+from mlprep.maintenance.error_log import ErrorLog
 from mlprep.maintenance.images import ImageLibrary
 from mlprep.maintenance.procedures import Procedures
 from mlprep.maintenance.run_history import RunHistory
@@ -34,12 +36,14 @@ from mlprep.settings import Settings
 from mlprep.store.audit import AuditStore
 from mlprep.store.counters import ChannelCounterStore
 from mlprep.store.database import create_database_engine, migrate_to_head
+from mlprep.store.error_log import ErrorLogStore
 from mlprep.store.factory_reset import FactoryResetStore
 from mlprep.store.instrument_settings import InstrumentSettingsStore
 from mlprep.store.login_attempts import LoginAttemptStore
 from mlprep.store.procedures import ProcedureStore
 from mlprep.store.protocol_runs import ProtocolRunStore
 from mlprep.store.runs import RunStore
+from mlprep.store.token_sessions import TokenSessionStore
 from mlprep.store.tokens import RevokedTokenStore
 from mlprep.store.users import UserStore
 
@@ -54,6 +58,7 @@ class Services:
     ids: IdGenerator
     audit: AuditTrail
     authenticator: Authenticator
+    activity: SessionActivity
     users: UserDirectory
     bus: EventBus
     instrument: SimulatedInstrument
@@ -64,6 +69,7 @@ class Services:
     counters: ChannelCounters
     uv_routine: UvRoutine
     history: RunHistory
+    error_log: ErrorLog
     images: ImageLibrary
     simulator: SimulatorControl
     metrics: InstrumentCollector
@@ -102,6 +108,12 @@ def open_services(
         ids,
         timedelta(minutes=settings.token_minutes),
     )
+    activity = SessionActivity(
+        TokenSessionStore(engine),
+        real_clock,
+        timedelta(minutes=settings.inactive_logout),
+        timedelta(minutes=settings.logout_countdown),
+    )
     authenticator = Authenticator(
         user_store,
         RevokedTokenStore(engine),
@@ -111,6 +123,7 @@ def open_services(
         audit,
         real_clock,
         bus.end_sessions,
+        activity,
     )
     channels = (Channel.FRONT, Channel.REAR)[: settings.channels]
     instrument = SimulatedInstrument(
@@ -142,6 +155,7 @@ def open_services(
         ids=ids,
         audit=audit,
         authenticator=authenticator,
+        activity=activity,
         users=UserDirectory(user_store, lockout, audit, clock, ids, bus.end_sessions),
         bus=bus,
         instrument=instrument,
@@ -152,6 +166,9 @@ def open_services(
         counters=counters,
         uv_routine=UvRoutine(instrument_settings, audit, bus),
         history=history,
+        error_log=ErrorLog(
+            ErrorLogStore(engine, instrument_id), run_engine, catalogue, clock, audit
+        ),
         images=ImageLibrary(),
         simulator=SimulatorControl(
             clock,

@@ -10,6 +10,7 @@ import platformdirs
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from mlprep.events.access import EventsAuth
 from mlprep.logs import LogFormat
 
 
@@ -28,6 +29,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = None
     token_minutes: int = Field(default=5, ge=1, le=24 * 60)
+    # The inactivity logout, in minutes (the vendor's 60 and 10); 0 turns it off. Fractions of a
+    # minute are allowed (tests use them); the login answer reports whole minutes, rounded up.
+    inactive_logout: float = Field(default=60, ge=0, le=7 * 24 * 60)
+    logout_countdown: float = Field(default=10, ge=0, le=7 * 24 * 60)
     admin_password: str | None = None
     instrument_id: str = "prep-sim-1"
     serial_number: str = "PREP-SIM-0001"
@@ -40,6 +45,8 @@ class Settings(BaseSettings):
     fresh_install: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: LogFormat = LogFormat.TEXT
+    # The instrument serves /NimbusLite/instinctevents and /instincterrors to anyone who connects.
+    events_auth: EventsAuth = EventsAuth.NONE
 
     @field_validator("time_zone")
     @classmethod

@@ -37,8 +37,8 @@ def test_a_login_answers_with_a_token_and_its_lifetime(client: ApiClient, prefix
         "userName": "admin",
         "userId": body["userId"],
         "token": body["token"],
-        "inactiveLogout": 0,
-        "logoutCountdown": 0,
+        "inactiveLogout": 60,  # the vendor's example's values (configurable)
+        "logoutCountdown": 10,
         "expiresIn": 5,
         "passwordExpiresInDays": 0,
         "notifyPasswordExpiresSoon": False,

@@ -17,6 +17,7 @@ from mlprep.auth.permissions import ROLE_PERMISSIONS, Permission
 from mlprep.contract.users import Role
 from mlprep.events.bus import Event, EventBus, EventCode, Stream
 from mlprep.services import Services
+from mlprep.settings import EventsAuth
 from tests.sessions import ADMIN_PASSWORD
 
 pytestmark = pytest.mark.anyio
@@ -154,10 +155,38 @@ async def test_what_a_websocket_client_sends_is_ignored(
     await client.finished()
 
 
+async def test_a_websocket_without_a_token_is_served_as_the_instrument_serves_it(
+    running_app: FastAPI, services: Services
+) -> None:
+    client = websocket(running_app, token=None, extensions=DENIAL)
+    assert (await client.sent())["type"] == "websocket.accept"
+
+    services.bus.publish(status(1))
+    assert (await client.sent())["text"] == json.dumps(status(1).to_message())
+    client.incoming.put_nowait({"type": "websocket.disconnect", "code": 1000})
+    await client.finished()
+    assert services.bus.subscriber_count == 0
+
+
+async def test_with_events_auth_token_a_websocket_without_one_is_refused_with_401(
+    running_app: FastAPI, services: Services
+) -> None:
+    services.settings = services.settings.model_copy(update={"events_auth": EventsAuth.TOKEN})
+    client = websocket(running_app, token=None, extensions=DENIAL)
+
+    answer = await client.sent()
+    body = json.loads((await client.sent())["body"])
+    assert (answer["type"], answer["status"]) == ("websocket.http.response.start", 401)
+    assert body["status"] == 401
+    assert "access_token" in body["detail"]
+    await client.finished()
+    assert services.bus.subscriber_count == 0
+
+
 async def test_where_the_server_cannot_send_an_http_answer_a_refusal_is_a_policy_close(
     running_app: FastAPI, services: Services
 ) -> None:
-    client = websocket(running_app, token=None)
+    client = websocket(running_app, token="not-a-token")
 
     assert await client.sent() == {"type": "websocket.close", "code": 1008, "reason": ""}
     await client.finished()

@@ -1,4 +1,5 @@
-"""Schemathesis over the reference contract's Maintenance operations, against a live server.
+"""Schemathesis over the reference contract's Maintenance and Errors operations, against a live
+server.
 
 Fuzzed requests start runs, answer and abort them, change settings and reset counters: whatever
 state that leaves, every answer must be one the contract allows (status, media type, body,
@@ -26,7 +27,9 @@ CHECKS = [
     checks.negative_data_rejection,
 ]
 
-schema = schemathesis.openapi.from_path(CONTRACT.resolve()).include(tag="Maintenance")
+schema = schemathesis.openapi.from_path(CONTRACT.resolve()).include(
+    tag_regex="^(Maintenance|Errors)$"
+)
 schema.config.generation.update(max_examples=25, database="none")
 
 
@@ -61,10 +64,10 @@ def test_maintenance_operations_conform_to_the_contract(
 
 
 def test_every_contract_operation_is_fuzzed() -> None:
-    # The whole contract: this file's Maintenance operations plus the Authenticate ones.
+    # The whole contract: this file's Maintenance and Errors operations plus the Authenticate ones.
     tags = {
         tag
         for operation in schemathesis.openapi.from_path(CONTRACT.resolve()).get_all_operations()
         for tag in operation.ok().definition.raw.get("tags", [])
     }
-    assert tags == {"Authenticate", "Maintenance"}
+    assert tags == {"Authenticate", "Maintenance", "Errors"}

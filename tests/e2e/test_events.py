@@ -1,6 +1,6 @@
 """The event streams of a real `mlprep serve`: WebSockets as instruments serve them and Server-Sent
-Events, followed through whole maintenance runs, refused without a token, and ended cleanly when
-the server stops."""
+Events, followed through whole maintenance runs, refused with a bad token (and without one where
+the server requires it), and ended cleanly when the server stops."""
 
 from __future__ import annotations
 
@@ -161,19 +161,10 @@ def test_an_error_reaches_the_error_stream_only(
     assert messages[-1]["data"]["outcome"] == "Completed"
 
 
-def test_without_a_valid_token_every_stream_is_refused(server: ServerProcess) -> None:
+def test_an_invalid_token_is_refused_by_every_stream(server: ServerProcess) -> None:
     for path in ("/NimbusLite/instinctevents", "/NimbusLite/instincterrors"):
-        for token, query_token in ((None, None), ("not-a-token", None), (None, "not-a-token")):
-            with (
-                pytest.raises(InvalidStatus) as refused,
-                websocket(server, path, token=token, query_token=query_token),
-            ):
-                pass
-            answer = refused.value.response
-            assert answer.status_code == 401, (path, token, query_token)
-            assert answer.headers["Content-Type"] == "application/problem+json"
-            body = json.loads(answer.body or b"")
-            assert (body["status"], body["title"], body["instance"]) == (401, "Unauthorized", path)
+        for token, query_token in (("not-a-token", None), (None, "not-a-token")):
+            assert_websocket_refused(server, path, 401, token=token, query_token=query_token)
 
     with server.client() as client:
         for headers, params in (
@@ -182,6 +173,53 @@ def test_without_a_valid_token_every_stream_is_refused(server: ServerProcess) ->
             ({}, {"access_token": "not-a-token"}),
         ):
             assert_problem(client.get("/mlprep/v1/events", headers=headers, params=params), 401)
+
+
+def test_the_websockets_need_a_token_when_the_server_says_so(
+    server_factory: ServerFactory,
+) -> None:
+    server = server_factory(args=["--speed", "0", "--events-auth", "token"]).start()
+    for path in ("/NimbusLite/instinctevents", "/NimbusLite/instincterrors"):
+        assert_websocket_refused(server, path, 401)
+    with server.client() as client:
+        token = log_in(client, "admin", ADMIN_PASSWORD)
+    with websocket(server, "/NimbusLite/instinctevents", token=token) as events:
+        status = client_start_daily(server, token)
+        assert receive(events)["data"]["runId"] == status
+    assert server.stop() == 0, server.log()
+
+
+def assert_websocket_refused(
+    server: ServerProcess,
+    path: str,
+    status: int,
+    *,
+    token: str | None = None,
+    query_token: str | None = None,
+) -> None:
+    """The handshake is answered with a problem of `status` instead of an upgrade."""
+    with (
+        pytest.raises(InvalidStatus) as refused,
+        websocket(server, path, token=token, query_token=query_token),
+    ):
+        pass
+    answer = refused.value.response
+    assert answer.status_code == status, (path, token, query_token)
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    body = json.loads(answer.body or b"")
+    assert (body["status"], body["instance"]) == (status, path)
+
+
+def client_start_daily(server: ServerProcess, token: str) -> str:
+    """Starts Daily Maintenance; returns the run's id."""
+    with server.client() as client:
+        daily = procedure_id(client, token, "Daily Maintenance")
+        started = client.post(f"/api/v1/maintenance/{daily}", headers=bearer(token))
+        assert started.status_code == 200, started.text
+        run_id: str = started.json()["runId"]
+    with server.client() as client:
+        client.post("/api/v1/maintenance/abort", headers=bearer(token))
+    return run_id
 
 
 def test_server_sent_events_of_an_unknown_stream_are_refused(

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIWebSocketRoute
+from starlette.routing import Route
 
 from mlprep import __version__
 from mlprep.api.access_log import AccessLogMiddleware
 from mlprep.api.middleware import RequestContextMiddleware
+from mlprep.api.openapi_document import install_document_finish
+from mlprep.api.path_casing import PathCasing, PathCasingMiddleware
 from mlprep.api.problems import install_problem_handlers
 from mlprep.api.request_limits import RequestLimitsMiddleware
 from mlprep.api.route_table import RouteTable
@@ -18,6 +25,8 @@ from mlprep.api.routes import (
     audit,
     authenticate,
     counters,
+    docs,
+    errors,
     events,
     health,
     maintenance,
@@ -28,10 +37,12 @@ from mlprep.api.routes import (
 )
 from mlprep.api.routes.console import mount_console
 from mlprep.api.routes.docs import mount_documentation
+from mlprep.auth.inactivity import announce_warning, watch_sessions
 from mlprep.services import Services, open_services
 from mlprep.settings import Settings
 
-VENDOR_PREFIXES = ("/api/v1", "/NimbusLite/api/v1")
+INSTRUMENT_PREFIX = "/NimbusLite"
+VENDOR_PREFIXES = ("/api/v1", f"{INSTRUMENT_PREFIX}/api/v1")
 OUR_PREFIX = "/mlprep/v1"
 
 DESCRIPTION = """
@@ -42,14 +53,19 @@ first is listed here). mlprep's own additions live under `/mlprep/v1`.
 
 **Events**, as real instruments send them, come over two WebSockets (which OpenAPI cannot list):
 `/NimbusLite/instinctevents` (codes `maintenancedata`, `viewclosed`, `maintenancestatus`,
-`finished`, `counters`) and `/NimbusLite/instincterrors` (code `error`). Each text frame is
-`{"code": ..., "description": ..., "data": {...}}`. Both need a token with ViewMaintenance, in the
-`Authorization: Bearer` header or the `access_token` query parameter; without one the handshake
-is refused (401 or 403). The same messages come as Server-Sent Events from `GET /mlprep/v1/events`.
+`finished`, `counters`, `logoutcountdown`) and `/NimbusLite/instincterrors` (code `error`). Each
+text frame is `{"code": ..., "description": ..., "data": {...}}`. As on the instrument, they need
+no token unless the server runs with `--events-auth token`; a token that is sent (in the
+`Authorization: Bearer` header or the `access_token` query parameter) must be valid and hold
+ViewMaintenance, else the handshake is refused (401 or 403). The same messages come as
+Server-Sent Events from `GET /mlprep/v1/events`, which always needs a token.
+
+Paths match in any letter case, as ASP.NET routes them. The document is also served at
+`/NimbusLite/swagger/v1/swagger.json`, where the instrument serves its own.
 """
 
 
-VENDOR_ROUTERS = (authenticate.router, maintenance.router)
+VENDOR_ROUTERS = (authenticate.router, maintenance.router, errors.router)
 OUR_ROUTERS = (
     health.router,
     audit.router,
@@ -70,6 +86,19 @@ def vendor_router() -> APIRouter:
     return router
 
 
+def routed_paths(app: FastAPI, table: RouteTable) -> list[str]:
+    """Every path template the app routes: the operations, the WebSockets and the documents
+    (mounted static files are left out: their names are exact)."""
+    websockets = [
+        INSTRUMENT_PREFIX + route.path
+        for route in events.websocket_router.routes
+        if isinstance(route, APIWebSocketRoute)
+    ]
+    documents = [str(route.path) for route in docs.router.routes if isinstance(route, Route)]
+    plain = [route.path for route in app.routes if isinstance(route, Route)]
+    return [*table.templates(), *websockets, *documents, *plain]
+
+
 def end_event_streams(app: FastAPI) -> None:
     """End every event stream at once: the server is stopping and waits for open connections."""
     services: Services | None = getattr(app.state, "services", None)
@@ -88,9 +117,15 @@ def create_app(
         services = factory(settings)
         app.state.services = services
         services.engine_runs.recover()
+        watch = asyncio.create_task(
+            watch_sessions(services.activity, partial(announce_warning, services.bus))
+        )
         try:
             yield
         finally:
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
             await services.engine_runs.shutdown()
             services.bus.close()
             services.close()
@@ -105,12 +140,13 @@ def create_app(
         openapi_url="/openapi.json",
     )
     install_problem_handlers(app)
+    install_document_finish(app)
     vendor = vendor_router()
     for position, prefix in enumerate(VENDOR_PREFIXES):
         app.include_router(vendor, prefix=prefix, include_in_schema=position == 0)
     for router in OUR_ROUTERS:
         app.include_router(router, prefix=OUR_PREFIX)
-    app.include_router(events.websocket_router, prefix="/NimbusLite")
+    app.include_router(events.websocket_router, prefix=INSTRUMENT_PREFIX)
     table = RouteTable()
     table.add_all((prefix, router) for prefix in VENDOR_PREFIXES for router in VENDOR_ROUTERS)
     table.add_all((OUR_PREFIX, router) for router in OUR_ROUTERS)
@@ -119,11 +155,15 @@ def create_app(
     mount_documentation(app)
     mount_console(app)
 
+    # Where the vendor's instrument serves its document (and where generators look for it).
     @app.get("/swagger/v1/swagger.json", include_in_schema=False)
+    @app.get("/NimbusLite/swagger/v1/swagger.json", include_in_schema=False)
     def swagger_json() -> JSONResponse:
         return JSONResponse(app.openapi())
 
     app.router.redirect_slashes = False  # a redirect would be built from the Host header
+    casing = PathCasing(routed_paths(app, table), table.query_names())
+    app.add_middleware(PathCasingMiddleware, casing=casing)
     app.add_middleware(RequestLimitsMiddleware)
     app.add_middleware(RequestContextMiddleware, simulated=True)
     app.add_middleware(AccessLogMiddleware)  # outermost: times and logs every answer

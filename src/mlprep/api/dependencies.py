@@ -13,7 +13,13 @@ from mlprep.auth.principal import Principal
 from mlprep.errors import MissingCredentialsError
 from mlprep.services import Services
 
-_bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/authenticate")
+# Named and described as the vendor's document has it, so generated clients match theirs.
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="Bearer",
+    bearerFormat="JWT",
+    description="A token from POST /api/v1/authenticate",
+)
 
 
 # Dependencies and handlers whose work is brief (including a database read or write of well under

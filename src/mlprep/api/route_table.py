@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from fastapi import APIRouter
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.routing import compile_path
 
@@ -32,6 +33,7 @@ class RouteTable:
 
     def __init__(self) -> None:
         self._entries: list[_Entry] = []
+        self._query_names: set[str] = set()
 
     def add(self, prefix: str, router: APIRouter) -> None:
         """Add the routes of `router`, mounted under `prefix`."""
@@ -41,6 +43,7 @@ class RouteTable:
                 pattern, _format, convertors = compile_path(template)
                 methods = frozenset(route.methods or ())
                 self._entries.append(_Entry(template, pattern, len(convertors), methods))
+                self._query_names.update(_query_names(route.dependant))
 
     def add_all(self, mounts: Iterable[tuple[str, APIRouter]]) -> None:
         """Add several routers, each under its prefix."""
@@ -53,6 +56,14 @@ class RouteTable:
             (method, entry.template) for entry in self._entries for method in entry.methods
         )
 
+    def query_names(self) -> list[str]:
+        """Every query parameter name an operation reads."""
+        return sorted(self._query_names)
+
+    def templates(self) -> list[str]:
+        """Every path template the table holds, once each."""
+        return sorted({entry.template for entry in self._entries})
+
     def allowed_methods(self, path: str) -> list[str]:
         """The methods allowed on `path`: those of its most literal routes."""
         matching = [entry for entry in self._entries if entry.pattern.match(path)]
@@ -61,3 +72,11 @@ class RouteTable:
         fewest = min(entry.parameters for entry in matching)
         methods = set().union(*(e.methods for e in matching if e.parameters == fewest))
         return [method for method in METHOD_ORDER if method in methods]
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    """The query parameters an operation reads, its dependencies' included."""
+    names = {str(query.alias) for query in dependant.query_params}
+    for dependency in dependant.dependencies:
+        names |= _query_names(dependency)
+    return names

@@ -7,6 +7,7 @@ import weakref
 from collections.abc import Callable
 
 from mlprep.audit import AuditTrail
+from mlprep.auth.inactivity import SessionActivity
 from mlprep.auth.lockout import LockoutPolicy
 from mlprep.auth.passwords import PasswordChecks
 from mlprep.auth.permissions import Permission, permissions_of
@@ -20,9 +21,7 @@ from mlprep.store.tokens import RevokedTokenStore
 from mlprep.store.users import UserRecord, UserStore
 
 BAD_CREDENTIALS = "The user name or password is incorrect."
-# What the vendor's instrument reports; mlprep has no password ageing or inactivity logout.
-INACTIVE_LOGOUT_MINUTES = 0
-LOGOUT_COUNTDOWN = 0
+# mlprep has no password ageing (the vendor's example reports 0 too).
 PASSWORD_EXPIRES_IN_DAYS = 0
 
 # Ends the event streams opened with a user's tokens: (user id, one token's jti or None for all).
@@ -42,6 +41,7 @@ class Authenticator:
         audit: AuditTrail,
         clock: Clock,
         end_sessions: SessionEnder,
+        activity: SessionActivity,
     ) -> None:
         self._users = users
         self._revoked = revoked
@@ -51,6 +51,7 @@ class Authenticator:
         self._audit = audit
         self._clock = clock
         self._end_sessions = end_sessions
+        self._activity = activity
         self._name_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -100,8 +101,12 @@ class Authenticator:
             lock = self._name_locks[key] = asyncio.Lock()
         return lock
 
-    def authenticate(self, token: str) -> Principal:
-        """The principal behind a token. Raises AuthenticationError if it is not valid now."""
+    def authenticate(self, token: str, use: bool = True) -> Principal:
+        """The principal behind a token. Raises AuthenticationError if it is not valid now.
+
+        Each call counts as a use of the token's login session (the inactivity logout), unless
+        `use` is False (an open event stream checking that its token is still valid).
+        """
         claims = self._issuer.verify(token)
         if self._revoked.is_revoked(claims.jti):
             raise AuthenticationError("The token has been revoked by a logout; log in again.")
@@ -112,20 +117,26 @@ class Authenticator:
             raise AuthenticationError(
                 "The token was issued before the user's password or role changed; log in again."
             )
+        if use:
+            self._activity.use(claims)
+        else:
+            self._activity.check(claims)
         role = Role(user.role)
         return Principal(user.id, user.user_name, role, permissions_of(role), claims)
 
     def renew(self, principal: Principal) -> AuthenticateResponse:
-        """A fresh token for the same user; the old one stays valid until it expires."""
+        """A fresh token for the same user and login session; the old one stays valid until
+        it expires."""
         user = self._users.by_id(principal.user_id)
         if user is None:
             raise AuthenticationError("The token's user no longer exists.")
-        return self._respond(user)
+        return self._respond(user, principal.claims.session)
 
     def logout(self, principal: Principal, client: str | None) -> None:
         """Revoke the token the principal presented, and end the event streams it opened."""
         claims: TokenClaims = principal.claims
         self._revoked.revoke(claims.jti, claims.expires_at, self._clock.now())
+        self._activity.ended(claims)
         self._audit.record("logout", actor=principal.user_name, client=client)
         self._end_sessions(principal.user_id, claims.jti)
 
@@ -142,17 +153,19 @@ class Authenticator:
         """Stop the password-checking threads."""
         self._password_checks.close()
 
-    def _respond(self, user: UserRecord) -> AuthenticateResponse:
+    def _respond(self, user: UserRecord, session_id: str | None = None) -> AuthenticateResponse:
         permissions = sorted(p.value for p in permissions_of(Role(user.role)))
-        token, _claims = self._issuer.issue(
-            user.id, user.user_name, permissions, user.token_generation
+        token, claims = self._issuer.issue(
+            user.id, user.user_name, permissions, user.token_generation, session_id
         )
+        self._activity.started(claims)
+        inactive_logout, logout_countdown = self._activity.minutes()
         return AuthenticateResponse(
             user_name=user.user_name,
             user_id=user.id,
             token=token,
-            inactive_logout=INACTIVE_LOGOUT_MINUTES,
-            logout_countdown=LOGOUT_COUNTDOWN,
+            inactive_logout=inactive_logout,
+            logout_countdown=logout_countdown,
             expires_in=int(self._issuer.lifetime.total_seconds() // 60),
             password_expires_in_days=PASSWORD_EXPIRES_IN_DAYS,
             notify_password_expires_soon=False,

@@ -30,6 +30,14 @@ class TokenClaims:
     # The user's token generation when it was issued: a new password, a new role or the user's
     # removal moves the generation on, and every token of an earlier one stops working.
     generation: int = 0
+    # The login session: the jti of the login's token, carried on by each renewal (the
+    # inactivity logout counts the session's use, whichever of its tokens is used).
+    session_id: str = ""
+
+    @property
+    def session(self) -> str:
+        """The login session's id (a token without one is a session of its own)."""
+        return self.session_id or self.jti
 
 
 class TokenIssuer:
@@ -42,18 +50,25 @@ class TokenIssuer:
         self.lifetime = lifetime
 
     def issue(
-        self, user_id: str, user_name: str, permissions: list[str], generation: int = 0
+        self,
+        user_id: str,
+        user_name: str,
+        permissions: list[str],
+        generation: int = 0,
+        session_id: str | None = None,
     ) -> tuple[str, TokenClaims]:
-        """A new signed token and its claims."""
+        """A new signed token and its claims; a renewal names the session it continues."""
         now = self._clock.now().replace(microsecond=0)
+        jti = self._ids.new_id()
         claims = TokenClaims(
             user_id=user_id,
             user_name=user_name,
             permissions=tuple(permissions),
             issued_at=now,
             expires_at=now + self.lifetime,
-            jti=self._ids.new_id(),
+            jti=jti,
             generation=generation,
+            session_id=session_id or jti,
         )
         payload = {
             "nameid": user_id,
@@ -63,6 +78,7 @@ class TokenIssuer:
             "exp": int(claims.expires_at.timestamp()),
             "jti": claims.jti,
             "gen": claims.generation,
+            "sid": claims.session_id,
         }
         return jwt.encode(payload, self._secret, algorithm=ALGORITHM), claims
 
@@ -95,6 +111,7 @@ class TokenIssuer:
                 expires_at=expires_at,
                 jti=str(payload["jti"]),
                 generation=int(payload.get("gen", 0)),
+                session_id=str(payload.get("sid", "")),
             )
         except (TypeError, ValueError, OverflowError) as error:
             raise AuthenticationError("The token's claims are malformed.") from error

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from mlprep.cli.console import abort
+from mlprep.events.access import EventsAuth
 from mlprep.logs import LEVELS, LogFormat
 
 SERVER_MISSING = (
@@ -68,6 +69,13 @@ def serve(
         LogFormat | None,
         typer.Option(help="Log lines as text or JSON objects [MLPREP_LOG_FORMAT]"),
     ] = None,
+    events_auth: Annotated[
+        EventsAuth | None,
+        typer.Option(
+            help="Whether the instrument's WebSockets need a token: none (as the instrument) "
+            "or token [MLPREP_EVENTS_AUTH]"
+        ),
+    ] = None,
 ) -> None:
     """Run the server (first start creates the data directory, secret and `admin` user)."""
     try:
@@ -89,4 +97,5 @@ def serve(
         fresh_install=fresh_install,
         log_level=log_level.lower() if log_level else None,
         log_format=log_format,
+        events_auth=events_auth,
     )

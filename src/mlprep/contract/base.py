@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
@@ -60,6 +61,24 @@ class WireModel(BaseModel):
         if has_control_characters(value):
             raise ValueError(f"The value {NO_CONTROL_CHARACTERS}.")
         return value
+
+
+def nullable_as_vendor(*names: str) -> Callable[[dict[str, Any], type], None]:
+    """A model's `json_schema_extra` that documents the properties `names` (by their wire name) as
+    nullable, as the vendor's document has them (.NET strings and enums may be null), though
+    mlprep always fills them: generated clients then type them as the vendor's do."""
+
+    def extra(schema: dict[str, Any], _model: type) -> None:
+        _document_text_pattern(schema)
+        properties = schema.get("properties", {})
+        for name in names:
+            prop = properties[name]
+            if {"type": "null"} in prop.get("anyOf", []):
+                continue
+            outer = {key: prop.pop(key) for key in ("title", "description") if key in prop}
+            properties[name] = {"anyOf": [prop, {"type": "null"}], **outer}
+
+    return extra
 
 
 def _document_text_pattern(schema: dict[str, Any]) -> None:

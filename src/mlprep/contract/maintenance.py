@@ -5,11 +5,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import Field, GetJsonSchemaHandler
+from pydantic import ConfigDict, Field, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from mlprep.contract.base import WireModel
+from mlprep.contract.base import WireModel, nullable_as_vendor
 from mlprep.contract.time import InstrumentTime
 
 
@@ -83,6 +83,8 @@ class UvInterval(WireEnum):
 class MaintenanceProcedure(WireModel):
     """A procedure in the list (`GET /maintenance`)."""
 
+    model_config = ConfigDict(json_schema_extra=nullable_as_vendor("id", "status", "name", "info"))
+
     id: str
     status: ProcedureStatus
     name: str
@@ -94,6 +96,8 @@ class MaintenanceProcedure(WireModel):
 class MaintenanceProcedureDetails(WireModel):
     """One procedure (`GET /maintenance/{id}`)."""
 
+    model_config = ConfigDict(json_schema_extra=nullable_as_vendor("id", "status", "name"))
+
     id: str
     status: ProcedureStatus
     name: str
@@ -104,6 +108,8 @@ class MaintenanceProcedureDetails(WireModel):
 
 class MaintenanceError(WireModel):
     """An error raised by a maintenance run, with the recovery the operator chose."""
+
+    model_config = ConfigDict(json_schema_extra=nullable_as_vendor("message", "response"))
 
     message: str = Field(description="Retry, Continue or Abort; Pending while unanswered")
     response: str = Field(description="The error as shown to the operator")
@@ -118,6 +124,8 @@ class MaintenanceError(WireModel):
 
 class ChannelCounter(WireModel):
     """The usage counters of one channel (unsigned 32-bit, wrapping as the instrument does)."""
+
+    model_config = ConfigDict(json_schema_extra=nullable_as_vendor("name"))
 
     name: Channel
     tip_pick_up_counter: int = Field(ge=0, le=2**32 - 1)
@@ -158,6 +166,8 @@ class RunCounterUsage(WireModel):
 
 class UvRoutineIntervalOption(WireModel):
     """One interval the UV routine can be set to."""
+
+    model_config = ConfigDict(json_schema_extra=nullable_as_vendor("description", "name"))
 
     id: int
     description: str

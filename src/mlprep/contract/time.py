@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, tzinfo
 from typing import Annotated
 
-from pydantic import PlainSerializer
+from pydantic import PlainSerializer, WithJsonSchema
 
 # The vendor platform's empty and largest dates (.NET DateTime.MinValue / MaxValue).
 EMPTY_DATE = datetime(1, 1, 1, tzinfo=UTC)
@@ -27,5 +27,7 @@ def in_zone(value: datetime, zone: tzinfo) -> datetime:
 
 
 InstrumentTime = Annotated[
-    datetime, PlainSerializer(format_instrument_time, return_type=str, when_used="json")
+    datetime,
+    PlainSerializer(format_instrument_time, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
 ]

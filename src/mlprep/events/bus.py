@@ -30,6 +30,7 @@ class EventCode(StrEnum):
     FINISHED = "finished"
     COUNTERS = "counters"
     ERROR = "error"
+    LOGOUT_COUNTDOWN = "logoutcountdown"
     # On the simulator's stream: due dates may have passed, or statuses changed, without a run.
     CLOCK = "clock"
     UV_ROUTINE = "uvroutine"

@@ -185,6 +185,26 @@ class RunEngine:
                 f"The view '{view.title}' needs an input: send it as viewInput.",
                 {"viewInput": ["This view needs an input."]},
             )
+        if not self._close(view, result, input_text, actor):
+            raise NotFoundError(
+                f"There is no open view with id '{view_id}'; it was closed already by another "
+                "client."
+            )
+
+    def answer_error(self, error_id: str, result: ViewResult, actor: str) -> bool:
+        """Answer a pending error as its Error view would be answered (`result` one of the view's
+        results); the first answer wins. Returns False if the view was closed already."""
+        view = self._runs.error_view(error_id)
+        if view is None or view.closed_at is not None:
+            return False
+        return self._close(view, result, None, actor)
+
+    def _close(
+        self, view: ViewRecord, result: ViewResult, input_text: str | None, actor: str
+    ) -> bool:
+        """Close an open view with an answer it allows, and tell the waiting run; False if
+        another answer came first."""
+        view_id = view.id
         active = self._active
         answering = active if active is not None and active.open_view_id == view_id else None
         end = self._end_after(answering, view, result) if answering else None
@@ -199,10 +219,7 @@ class RunEngine:
             end=end,
         )
         if not closed:
-            raise NotFoundError(
-                f"There is no open view with id '{view_id}'; it was closed already by another "
-                "client."
-            )
+            return False
         if answering is not None and end is not None:
             answering.ended = end.state
         self._audit.record(
@@ -221,6 +238,7 @@ class RunEngine:
         )
         if answering is not None and answering.answer and not answering.answer.done():
             answering.answer.set_result(_Answer(result, input_text))
+        return True
 
     def _end_after(self, active: _ActiveRun, view: ViewRecord, result: ViewResult) -> RunEnd | None:
         """How the run ends if `view` is answered with `result` now, if that answer ends it:

@@ -224,7 +224,7 @@ class RunStore:
         Interrupted. Returns the runs as they ended."""
         with self._engine.begin() as connection:
             unfinished = [
-                _run(row)
+                run_from_row(row)
                 for row in connection.execute(
                     select(runs).where(
                         runs.c.instrument_id == self._instrument, runs.c.state.in_(_UNFINISHED)
@@ -248,7 +248,7 @@ class RunStore:
             row = connection.execute(
                 select(runs).where(runs.c.id == run_id, runs.c.instrument_id == self._instrument)
             ).first()
-        return _run(row) if row else None
+        return run_from_row(row) if row else None
 
     def latest(self) -> RunRecord | None:
         """The most recently started run."""
@@ -259,7 +259,7 @@ class RunStore:
                 .order_by(runs.c.seq.desc())
                 .limit(1)
             ).first()
-        return _run(row) if row else None
+        return run_from_row(row) if row else None
 
     def page(self, offset: int, limit: int) -> tuple[list[RunRecord], int]:
         """Runs newest first, and how many there are."""
@@ -276,7 +276,7 @@ class RunStore:
                 .select_from(runs)
                 .where(runs.c.instrument_id == self._instrument)
             ).scalar_one()
-        return [_run(row) for row in rows], int(total)
+        return [run_from_row(row) for row in rows], int(total)
 
     def count_by_state(self) -> dict[RunState, int]:
         """How many runs there are in each state."""
@@ -292,7 +292,13 @@ class RunStore:
         """A view by id."""
         with self._engine.connect() as connection:
             row = connection.execute(select(views).where(views.c.id == view_id)).first()
-        return _view(row) if row else None
+        return view_from_row(row) if row else None
+
+    def error_view(self, error_id: str) -> ViewRecord | None:
+        """The Error view that asks how to recover from an error."""
+        with self._engine.connect() as connection:
+            row = connection.execute(select(views).where(views.c.error_id == error_id)).first()
+        return view_from_row(row) if row else None
 
     def views_of(self, run_id: str) -> list[ViewRecord]:
         """A run's views, oldest first."""
@@ -300,7 +306,7 @@ class RunStore:
             rows = connection.execute(
                 select(views).where(views.c.run_id == run_id).order_by(views.c.seq)
             ).all()
-        return [_view(row) for row in rows]
+        return [view_from_row(row) for row in rows]
 
     def errors_of(self, run_id: str) -> list[ErrorRecord]:
         """A run's errors, oldest first."""
@@ -310,7 +316,7 @@ class RunStore:
                 .where(maintenance_errors.c.run_id == run_id)
                 .order_by(maintenance_errors.c.seq)
             ).all()
-        return [_error(row) for row in rows]
+        return [error_from_row(row) for row in rows]
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -365,7 +371,8 @@ def _next_seq(connection: Connection, seq: Any, run_column: Any, run_id: str) ->
     return int(current) + 1
 
 
-def _run(row: Any) -> RunRecord:
+def run_from_row(row: Any) -> RunRecord:
+    """A stored run from its row."""
     return RunRecord(
         id=row.id,
         procedure_id=row.procedure_id,
@@ -380,7 +387,8 @@ def _run(row: Any) -> RunRecord:
     )
 
 
-def _view(row: Any) -> ViewRecord:
+def view_from_row(row: Any) -> ViewRecord:
+    """A stored view from its row."""
     return ViewRecord(
         id=row.id,
         run_id=row.run_id,
@@ -400,7 +408,8 @@ def _view(row: Any) -> ViewRecord:
     )
 
 
-def _error(row: Any) -> ErrorRecord:
+def error_from_row(row: Any) -> ErrorRecord:
+    """A stored error from its row (of `maintenance_errors`)."""
     return ErrorRecord(
         id=row.id,
         run_id=row.run_id,

@@ -49,6 +49,18 @@ revoked_tokens = Table(
     Column("expires_at", UtcDateTime(), nullable=False),
 )
 
+# A login session: the tokens of one login and its renewals. Its last use is kept in memory and
+# written here now and then, so that the inactivity logout outlives a restart.
+token_sessions = Table(
+    "token_sessions",
+    metadata,
+    Column("session_id", String(32), primary_key=True),
+    Column("user_id", String(32), nullable=False),
+    Column("last_used_at", UtcDateTime(), nullable=False),
+    # The latest expiry of the session's tokens: after it the row is of no more use.
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+
 login_attempts = Table(
     "login_attempts",
     metadata,
@@ -140,6 +152,8 @@ maintenance_errors = Table(
     Column("recovery", String(16), nullable=False),
     Column("raised_at", UtcDateTime(), nullable=False),
     Column("resolved_at", UtcDateTime(), nullable=True),
+    # Set when the error left the error log (PUT /errors/clear-errors); the run keeps it.
+    Column("cleared_at", UtcDateTime(), nullable=True),
 )
 
 channel_counters = Table(

@@ -40,6 +40,7 @@ def test_a_token_carries_the_vendors_claims(issuer: TokenIssuer) -> None:
         "exp": int((ISSUED + LIFETIME).timestamp()),
         "jti": f"{1:032x}",
         "gen": 0,  # mlprep's own: the user's token generation (a new password moves it on)
+        "sid": f"{1:032x}",  # the login session: a login's token starts one
     }
     assert issuer.verify(token) == claims
     assert claims.expires_at == ISSUED + LIFETIME

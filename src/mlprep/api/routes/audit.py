@@ -18,6 +18,7 @@ router = APIRouter(tags=["mlprep"])
 @router.get(
     "/audit",
     operation_id="getAudit",
+    response_description="One page of the audit trail, newest first",
     summary="The audit trail, newest first",
     response_model=AuditPage,
     dependencies=[Depends(requires(Permission.VIEW_AUDIT))],

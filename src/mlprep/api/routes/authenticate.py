@@ -15,6 +15,7 @@ router = APIRouter(prefix="/authenticate", tags=["Authenticate"])
 @router.post(
     "",
     operation_id="login",
+    response_description="The login was successful: a token and its lifetime",
     summary="Log in and receive a JSON web token",
     response_model=AuthenticateResponse,
     dependencies=[Depends(accepts_json_body)],
@@ -31,6 +32,7 @@ async def login(
 @router.delete(
     "",
     operation_id="logout",
+    response_description="Logged out; the token is revoked",
     response_class=Response,
     summary="Log out; the token used is revoked",
     responses=problem_responses(401),
@@ -45,6 +47,7 @@ async def logout(
 @router.post(
     "/renew-token",
     operation_id="renewToken",
+    response_description="The renewed token",
     summary="Exchange a valid token for a fresh one",
     response_model=AuthenticateResponse,
     responses=problem_responses(401),
@@ -56,6 +59,7 @@ async def renew_token(principal: CurrentPrincipal, services: ServicesDep) -> Aut
 @router.get(
     "/check-authentication",
     operation_id="checkAuthentication",
+    response_description="The token is valid",
     response_class=Response,
     summary="Succeeds while the token is valid",
     responses=problem_responses(401),

@@ -5,7 +5,11 @@ A subscriber is subscribed before its connection is confirmed, so it misses noth
 after it sees the confirmation. One that falls behind is dropped by the bus and its connection
 closed; it may reconnect and read the present state back (`GET /mlprep/v1/runs/current`).
 
-A stream lives no longer than the token that opened it: a logout, a new password or the user's
+The WebSockets, as the instrument serves them, admit a client that sends no token at all (unless
+the server runs with `--events-auth token`); a token that is sent must be valid. The SSE stream
+always needs one.
+
+A stream opened with a token lives no longer than that token: a logout, a new password or the user's
 removal in this server ends it at once (the bus's `end_sessions`), and every `RECHECK_SECONDS`
 the token is checked again, which catches the same changes made by another process (`mlprep
 users passwd` on the data directory) and the token's expiry.
@@ -38,6 +42,7 @@ from mlprep.errors import (
     MissingCredentialsError,
     PermissionDeniedError,
 )
+from mlprep.events.access import EventsAuth
 from mlprep.events.bus import Event, EventBus, Holder, Stream, Subscription
 from mlprep.services import Services
 
@@ -72,8 +77,14 @@ def header_token(connection: HTTPConnection) -> str | None:
     return credentials.strip() or None
 
 
-def authorize_subscriber(services: Services, token: str | None) -> Principal:
-    """The caller behind `token`, if it may read events.
+def anonymous_allowed(services: Services, token: str | None) -> bool:
+    """Whether a WebSocket may open without a token: none was sent and none is required."""
+    return token is None and services.settings.events_auth is EventsAuth.NONE
+
+
+def authorize_subscriber(services: Services, token: str | None, use: bool = True) -> Principal:
+    """The caller behind `token`, if it may read events (opening a stream uses the token's
+    session; checking on it later does not).
 
     Raises:
         AuthenticationError: no token, or not a valid one.
@@ -81,7 +92,7 @@ def authorize_subscriber(services: Services, token: str | None) -> Principal:
     """
     if token is None:
         raise MissingCredentialsError(NO_TOKEN)
-    principal = services.authenticator.authenticate(token)
+    principal = services.authenticator.authenticate(token, use=use)
     services.authenticator.require(principal, Permission.VIEW_MAINTENANCE)
     return principal
 
@@ -109,7 +120,7 @@ def holder_of(principal: Principal) -> Holder:
 def still_valid(services: Services, token: str) -> bool:
     """Whether `token` still admits its holder to the event streams."""
     try:
-        authorize_subscriber(services, token)
+        authorize_subscriber(services, token, use=False)
     except (AuthenticationError, PermissionDeniedError):
         return False
     return True
@@ -126,6 +137,9 @@ async def revoked_later(services: Services, token: str, every: float = RECHECK_S
 async def _serve_websocket(websocket: WebSocket, stream: Stream) -> None:
     services: Services = websocket.app.state.services
     token = header_token(websocket) or websocket.query_params.get("access_token") or None
+    if anonymous_allowed(services, token):
+        await _accept_and_relay(websocket, services.bus.subscribe(frozenset({stream})), None)
+        return
     try:
         principal = await run_in_threadpool(authorize_subscriber, services, token)
     except (AuthenticationError, PermissionDeniedError) as refusal:
@@ -133,11 +147,22 @@ async def _serve_websocket(websocket: WebSocket, stream: Stream) -> None:
         return
     assert token is not None
     subscription = services.bus.subscribe(frozenset({stream}), holder_of(principal))
+    await _accept_and_relay(websocket, subscription, revoked_later(services, token))
+
+
+async def _accept_and_relay(
+    websocket: WebSocket,
+    subscription: Subscription,
+    revocation: Coroutine[Any, Any, None] | None,
+) -> None:
+    bus: EventBus = websocket.app.state.services.bus
     try:
         await websocket.accept()
-        await _relay(websocket, subscription, revoked_later(services, token))
+        await _relay(websocket, subscription, revocation)
     finally:
-        services.bus.unsubscribe(subscription)
+        bus.unsubscribe(subscription)
+        if revocation is not None:
+            revocation.close()  # never awaited if the client left before it was scheduled
 
 
 async def _refuse(
@@ -153,15 +178,18 @@ async def _refuse(
 
 
 async def _relay(
-    websocket: WebSocket, subscription: Subscription, revocation: Coroutine[Any, Any, None]
+    websocket: WebSocket,
+    subscription: Subscription,
+    revocation: Coroutine[Any, Any, None] | None,
 ) -> None:
-    """Send events until the subscription ends, the client leaves or the token stops being
-    valid, whichever comes first."""
+    """Send events until the subscription ends, the client leaves or the token (if one opened
+    the stream) stops being valid, whichever comes first."""
     tasks = {
         asyncio.create_task(_until_client_leaves(websocket)),
         asyncio.create_task(_send_events(websocket, subscription)),
-        asyncio.create_task(_close_when_revoked(websocket, revocation)),
     }
+    if revocation is not None:
+        tasks.add(asyncio.create_task(_close_when_revoked(websocket, revocation)))
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -337,7 +365,7 @@ def _problems_as_json(*statuses: int) -> dict[int | str, dict[str, Any]]:
         },
         **_problems_as_json(400, 401, 403),
     },
-    openapi_extra={"security": [{"HTTPBearer": []}]},
+    openapi_extra={"security": [{"Bearer": []}]},
 )
 async def get_events(
     reader: EventReader,

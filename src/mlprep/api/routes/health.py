@@ -12,7 +12,13 @@ from mlprep.store.database import database_kind, ping
 router = APIRouter(tags=["mlprep"])
 
 
-@router.get("/health", operation_id="getHealth", summary="Server health", response_model=Health)
+@router.get(
+    "/health",
+    operation_id="getHealth",
+    response_description="The server and its database answer",
+    summary="Server health",
+    response_model=Health,
+)
 async def health(services: ServicesDep) -> Health:
     database_ok = ping(services.engine)
     return Health(

@@ -34,6 +34,7 @@ IMAGE_CACHE = "public, max-age=86400"
 @router.post(
     "/initialize",
     operation_id="initializeMaintenance",
+    response_description="Initialize successfully completed",
     response_class=Response,
     summary="Creates initial maintenance values for a fresh install and updates.",
     responses=problem_responses(401, 403, 409),
@@ -46,6 +47,7 @@ async def initialize(principal: Configurator, services: ServicesDep) -> Response
 @router.get(
     "",
     operation_id="getProcedures",
+    response_description="Get procedures was successful",
     summary="Retrieves all maintenance procedures",
     response_model=list[MaintenanceProcedure],
     responses=problem_responses(401, 403),
@@ -57,6 +59,7 @@ async def get_procedures(_: Viewer, services: ServicesDep) -> list[MaintenancePr
 @router.get(
     "/errors",
     operation_id="getErrors",
+    response_description="The maintenance errors, oldest first",
     summary="Retrieves the errors of the current, or else the most recent, maintenance run",
     response_model=list[MaintenanceError],
     responses=problem_responses(401, 403),
@@ -68,6 +71,7 @@ async def get_errors(_: Viewer, services: ServicesDep) -> list[MaintenanceError]
 @router.get(
     "/channel-counters",
     operation_id="getChannelCounters",
+    response_description="One entry per channel",
     summary="Retrieves the usage counters of every pipetting channel present",
     response_model=list[ChannelCounter],
     responses=problem_responses(401, 403),
@@ -79,6 +83,7 @@ async def get_channel_counters(_: Viewer, services: ServicesDep) -> list[Channel
 @router.post(
     "/reset-channel-counters/{channel}",
     operation_id="resetChannelCounters",
+    response_description="The counters were reset",
     response_class=Response,
     summary="Resets the four counters of one channel to zero",
     responses=problem_responses(401, 403, 404),
@@ -95,6 +100,7 @@ async def reset_channel_counters(
 @router.get(
     "/uv-routine-interval-options",
     operation_id="getUvRoutineIntervalOptions",
+    response_description="The interval options",
     summary="Retrieves the intervals the UV routine can be set to",
     response_model=list[UvRoutineIntervalOption],
     responses=problem_responses(401, 403),
@@ -106,6 +112,7 @@ async def get_uv_options(_: Viewer, services: ServicesDep) -> list[UvRoutineInte
 @router.get(
     "/uv-routine-settings",
     operation_id="getUvRoutineSettings",
+    response_description="The settings",
     summary="Retrieves the UV routine settings",
     response_model=UvRoutineSettings,
     responses=problem_responses(401, 403),
@@ -117,6 +124,7 @@ async def get_uv_settings(_: Viewer, services: ServicesDep) -> UvRoutineSettings
 @router.put(
     "/uv-routine-settings",
     operation_id="setUvRoutineSettings",
+    response_description="The settings were saved",
     response_class=Response,
     summary="Updates the UV routine settings",
     dependencies=[Depends(accepts_json_body)],
@@ -133,6 +141,7 @@ async def set_uv_settings(
 @router.post(
     "/abort",
     operation_id="abortMaintenance",
+    response_description="The running procedure is being aborted",
     response_class=Response,
     summary="Aborts the maintenance procedure that is running",
     responses=problem_responses(401, 403, 409),
@@ -145,6 +154,7 @@ async def abort(principal: Executor, services: ServicesDep) -> Response:
 @router.post(
     "/close-view",
     operation_id="closeView",
+    response_description="The view was closed",
     response_class=Response,
     summary="Answers the view (operator dialog) that a running procedure shows",
     dependencies=[Depends(accepts_json_body)],
@@ -183,6 +193,7 @@ async def get_image(
 @router.get(
     "/{id}",
     operation_id="getProcedure",
+    response_description="Get procedure was successful",
     summary="Retrieves maintenance details of a specific procedure",
     response_model=MaintenanceProcedureDetails,
     responses=problem_responses(401, 403, 404),
@@ -196,6 +207,7 @@ async def get_procedure(
 @router.post(
     "/{id}",
     operation_id="executeProcedure",
+    response_description="The procedure was started: the run's id",
     summary="Starts the execution of a maintenance procedure",
     response_model=StartedRun,
     responses=problem_responses(401, 403, 404, 409),

@@ -21,6 +21,7 @@ router = APIRouter(
 @router.get(
     "",
     operation_id="getRuns",
+    response_description="One page of the runs, newest first",
     summary="Maintenance runs, newest first",
     response_model=RunPage,
     responses=problem_responses(400, 401, 403),
@@ -36,6 +37,7 @@ async def get_runs(
 @router.get(
     "/current",
     operation_id="getCurrentRun",
+    response_description="The run in progress",
     summary="The run in progress with its open view, errors and progress (204 when idle)",
     response_model=Run,
     responses={204: {"description": "No run is in progress"}, **problem_responses(401, 403)},
@@ -48,6 +50,7 @@ async def get_current_run(services: ServicesDep) -> Run | Response:
 @router.get(
     "/{runId}",
     operation_id="getRun",
+    response_description="The run, with every view it showed",
     summary="One maintenance run",
     response_model=Run,
     responses=problem_responses(401, 403, 404),

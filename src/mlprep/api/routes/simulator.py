@@ -42,6 +42,7 @@ BODY_ERRORS = problem_responses(400, 401, 403, 415)
 @router.get(
     "",
     operation_id="getSimulator",
+    response_description="The simulator's state",
     summary="Everything the simulated instrument is set to",
     response_model=SimulatorState,
     responses=problem_responses(401, 403),
@@ -53,6 +54,7 @@ async def get_simulator(_: Controller, services: ServicesDep) -> SimulatorState:
 @router.get(
     "/clock",
     operation_id="getSimulatorClock",
+    response_description="The simulated clock",
     summary="The simulated instrument's clock",
     response_model=SimulatorClock,
     responses=problem_responses(401, 403),
@@ -64,6 +66,7 @@ async def get_clock(_: Controller, services: ServicesDep) -> SimulatorClock:
 @router.put(
     "/clock/speed",
     operation_id="setSimulatorClockSpeed",
+    response_description="The clock with its new speed",
     summary="Sets how many simulated seconds pass per real second (0: actions complete at once)",
     response_model=SimulatorClock,
     dependencies=JSON_BODY,
@@ -79,6 +82,7 @@ async def set_clock_speed(
 @router.post(
     "/clock/advance",
     operation_id="advanceSimulatorClock",
+    response_description="The clock after the advance",
     summary="Moves the simulated clock forward, so that procedures fall due",
     response_model=SimulatorClock,
     dependencies=JSON_BODY,
@@ -95,6 +99,7 @@ async def advance_clock(
 @router.post(
     "/faults/next",
     operation_id="planSimulatorFault",
+    response_description="The fault is planned",
     summary="Makes the next operation of a kind (on a channel, or any) fail",
     response_model=SimulatorFaults,
     dependencies=JSON_BODY,
@@ -112,6 +117,7 @@ async def plan_fault(
 @router.put(
     "/faults",
     operation_id="setSimulatorFaultRate",
+    response_description="The fault rate and seed are set",
     summary="Sets the random fault rate (0-1) and its seed",
     response_model=SimulatorFaults,
     dependencies=JSON_BODY,
@@ -127,6 +133,7 @@ async def set_fault_rate(
 @router.delete(
     "/faults",
     operation_id="clearSimulatorFaults",
+    response_description="No fault is planned and the rate is 0",
     summary="Forgets planned faults and sets the random fault rate to 0",
     response_model=SimulatorFaults,
     responses=problem_responses(401, 403),
@@ -138,6 +145,7 @@ async def clear_faults(principal: Controller, services: ServicesDep) -> Simulato
 @router.post(
     "/protocol-runs",
     operation_id="simulateProtocolRun",
+    response_description="The protocol run that was simulated",
     summary="Simulates one protocol run: time passes, counters move, UV may fall due",
     response_model=ProtocolRun,
     dependencies=[Depends(accepts_optional_json_body)],
@@ -157,6 +165,7 @@ async def simulate_protocol_run(
 @router.put(
     "/counters/{channel}",
     operation_id="setSimulatorChannelCounters",
+    response_description="The channel's counters as set",
     summary="Sets some of a channel's counters (lifetime totals stay)",
     response_model=ChannelCounter,
     dependencies=JSON_BODY,
@@ -182,6 +191,7 @@ async def set_counters(
 @router.put(
     "/hepa",
     operation_id="setSimulatorHepaPressureDrop",
+    response_description="The HEPA reading is set",
     summary="Sets the pressure drop the HEPA filter check reads (over 150 Pa: replace pre-filter)",
     response_model=HepaPressureDrop,
     dependencies=JSON_BODY,
@@ -198,6 +208,7 @@ async def set_hepa(
 @router.post(
     "/factory-reset",
     operation_id="factoryResetSimulator",
+    response_description="The instrument is back in its factory state",
     summary="Forgets runs, protocol runs, counters and executions; users and audit trail stay",
     response_model=SimulatorState,
     responses=problem_responses(401, 403, 409),
