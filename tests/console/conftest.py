@@ -94,10 +94,14 @@ class Console:
         return self
 
     def sign_in(self, user: str = "admin", password: str = ADMIN_PASSWORD) -> Console:
-        self.page.get_by_label("User name").fill(user)
-        self.page.get_by_label("Password").fill(password)
+        self.page.get_by_label("User name", exact=True).fill(user)
+        self.page.get_by_label("Password", exact=True).fill(password)
         self.page.get_by_role("button", name="Sign in").click()
         return self
+
+    def tab(self, name: str) -> None:
+        """Go to one of the console's sections by its link in the navigation."""
+        self.page.get_by_role("navigation").get_by_role("link", name=name).click()
 
     def screenshot(self, name: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -84,10 +84,10 @@ def test_an_operator_runs_weekly_maintenance_answering_every_view(
     run = prep.runs().items[0]
     assert run.state.value == "Completed"
     assert prep.run(run.id).inputs == {"Cleaning agent lot number": "LOT-2026-11"}
-    page.get_by_role("link", name="Procedures").click()
+    console.tab("Procedures")
     weekly = page.locator("[data-procedure='Weekly Maintenance']")
     expect(weekly.locator(".badge")).to_have_text("Ok")
-    page.get_by_role("link", name="History").click()
+    console.tab("History")
     page.locator("#history-list summary").first.click()
     expect(page.locator("#history-list")).to_contain_text("Cleaning agent lot number: LOT-2026-11")
 
@@ -99,12 +99,14 @@ def test_a_planned_fault_is_retried_from_the_error_dialog(
     page = console.open().sign_in().page
     page.get_by_role("button", name="Run Daily Maintenance").click()
     dialog = page.get_by_role("dialog")
-    for _ in range(2):  # clear the deck, empty the tip waste
+    for title in ("Clear the deck", "Empty the tip waste"):
+        expect(dialog.get_by_role("heading")).to_have_text(title)
         dialog.get_by_role("button", name="Ok").click()
 
     expect(dialog.get_by_role("heading")).to_have_text("Maintenance error", timeout=15000)
     expect(dialog).to_contain_text("No tip detected")
     expect(dialog).to_contain_text("Retry repeats the failed action")
+    expect(page.locator("#live")).to_have_text("Live")  # an error event is not a lost stream
     console.screenshot("run-error")
     dialog.get_by_role("button", name="Retry").click()
     expect(dialog.get_by_role("heading")).to_have_text("Deck wiped?", timeout=15000)
@@ -129,7 +131,7 @@ def test_abort_is_reachable_from_the_open_dialog(console: Console, prep: PrepCli
 
 def test_counters_move_live_during_a_run(console: Console, prep: PrepClient) -> None:
     page = console.open().sign_in().page
-    page.get_by_role("link", name="Counters").click()
+    console.tab("Counters")
     front = page.locator("[data-channel='Front'] [data-counter='tipPickUpCounter']")
     expect(front).to_have_text("0")
 
@@ -159,7 +161,7 @@ def wait_for_view(prep: PrepClient) -> str:
 def test_reset_rear_through_the_confirmation(console: Console, prep: PrepClient) -> None:
     prep.set_channel_counters("Rear", tipPickUpCounter=40, aspirateCounter=7)
     page = console.open().sign_in().page
-    page.get_by_role("link", name="Counters").click()
+    console.tab("Counters")
     rear = page.locator("[data-channel='Rear'] [data-counter='tipPickUpCounter']")
     expect(rear).to_have_text("40")
 
@@ -179,7 +181,7 @@ def test_the_uv_routine_is_changed_from_the_options_the_server_lists(
     console: Console, prep: PrepClient
 ) -> None:
     page = console.open().sign_in().page
-    page.get_by_role("link", name="UV routine").click()
+    console.tab("UV routine")
     select = page.get_by_label("Run UV decontamination")
     assert select.locator("option").all_inner_texts() == [
         o.description for o in prep.uv_routine_interval_options()
@@ -205,7 +207,7 @@ def test_advancing_the_clock_turns_procedures_expired_on_every_open_console(
     admin = Console(admin_page, instrument.base_url).open()
     # A second sign-in in the same browser shares the tab storage only within a tab.
     admin.sign_in()
-    admin_page.get_by_role("link", name="Simulator").click()
+    admin.tab("Simulator")
     admin_page.get_by_label("Days").fill("2")
     admin_page.get_by_role("button", name="Advance").click()
     expect(admin_page.locator("#sim-message")).to_have_text("Clock advanced.")
@@ -233,6 +235,8 @@ def test_an_operator_sees_no_simulator_users_or_audit(console: Console, prep: Pr
         expect(page.get_by_role("link", name=name)).to_be_hidden()
     page.goto(console.base_url + "/#simulator")
     expect(page.locator("#simulator")).to_be_hidden()
+    expect(page.locator("#procedures")).to_be_visible()
+    console.tab("Counters")
     expect(page.get_by_role("button", name="Reset Front…")).to_be_disabled()
 
 
@@ -240,10 +244,10 @@ def test_an_administrator_manages_users_and_reads_the_audit_trail(
     console: Console, prep: PrepClient
 ) -> None:
     page = console.open().sign_in().page
-    page.get_by_role("link", name="Users").click()
-    page.get_by_label("User name").fill("uma")
-    page.get_by_label("Password (at least 8 characters)").fill("umas password")
-    page.get_by_label("Role", exact=True).select_option("Service")
+    console.tab("Users")
+    page.get_by_label("New user's name").fill("uma")
+    page.get_by_label("New user's password (at least 8 characters)").fill("umas password")
+    page.get_by_label("New user's role").select_option("Service")
     page.get_by_role("button", name="Add user").click()
     expect(page.locator("#users-message")).to_have_text("Added uma.")
     page.get_by_label("Role of uma").select_option("Administrator")
@@ -251,8 +255,8 @@ def test_an_administrator_manages_users_and_reads_the_audit_trail(
     console.screenshot("users")
     assert prep.user("uma").role.value == "Administrator"
 
-    page.get_by_role("link", name="Audit").click()
-    page.get_by_label("Action").select_option("user.role")
+    console.tab("Audit")
+    page.get_by_label("Action", exact=True).select_option("user.role")
     page.get_by_role("button", name="Filter").click()
     expect(page.locator("#audit-rows tr").first).to_contain_text("uma")
 
@@ -282,14 +286,21 @@ def test_the_console_fits_a_360_pixel_screen(console: Console) -> None:
 
 def test_every_control_is_labelled_and_reachable_by_keyboard(console: Console) -> None:
     page = console.open().page
-    page.keyboard.press("Tab")  # the skip link
-    page.keyboard.press("Tab")
-    expect(page.get_by_label("User name")).to_be_focused()
+    expect(page.get_by_label("User name", exact=True)).to_be_focused()  # ready to type
     page.keyboard.type("admin")
     page.keyboard.press("Tab")
     page.keyboard.type(__import__("tests.sessions").sessions.ADMIN_PASSWORD)
     page.keyboard.press("Enter")
     expect(page.locator("[data-procedure]")).to_have_count(5)
+    nav = page.get_by_role("navigation")
+    expect(nav.get_by_role("link", name="Procedures")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(nav.get_by_role("link", name="Run")).to_be_focused()
+    page.get_by_role("button", name="Run Daily Maintenance").focus()
+    page.keyboard.press("Enter")  # buttons work from the keyboard
+    expect(page.get_by_role("dialog").get_by_role("button", name="Ok")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("dialog").get_by_role("heading")).to_have_text("Empty the tip waste")
 
     unlabelled = page.evaluate(
         """[...document.querySelectorAll('input, select')].filter(
@@ -314,5 +325,25 @@ def test_the_api_docs_render_with_no_network(console: Console) -> None:
     expect(page.get_by_text("ML Prep API (v1) - mlprep").first).to_be_visible()
     expect(page.locator(".opblock").first).to_be_visible()
     console.open("/redoc")
-    expect(page.get_by_text("getProcedures", exact=False).first).to_be_attached()
+    expect(page.get_by_role("heading", name="ML Prep API (v1) - mlprep")).to_be_visible()
+    expect(page.get_by_role("menuitem", name="Maintenance")).to_be_visible()
     assert console.offsite == []
+
+
+def test_a_dropped_stream_shows_reconnecting_and_comes_back_live(
+    console: Console, prep: PrepClient, instrument: ServerProcess
+) -> None:
+    page = console.open().sign_in().page
+    console.tab("Counters")
+    live = page.locator("#live")
+    expect(live).to_have_text("Live")
+
+    port = instrument.port
+    assert instrument.stop() == 0
+    expect(live).to_have_text("Reconnecting…")
+    instrument.start(port=port)
+
+    expect(live).to_have_text("Live", timeout=20000)
+    prep.simulate_protocol_run(tips=3, transfers=3)  # seen live on the new connection
+    front = page.locator("[data-channel='Front'] [data-counter='tipPickUpCounter']")
+    expect(front).to_have_text("3")

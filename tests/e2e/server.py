@@ -72,14 +72,15 @@ class ServerProcess:
         """Everything the server has printed so far (all starts)."""
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
-    def start(self) -> Self:
-        """Start the server and wait until its health endpoint answers.
+    def start(self, port: int | None = None) -> Self:
+        """Start the server (on `port`, else a free one) and wait until its health endpoint
+        answers.
 
         Raises:
             RuntimeError: the server exited, or did not answer within START_TIMEOUT seconds.
         """
         assert not self.running, "the server is already running"
-        self.port = free_port()
+        self.port = port or free_port()
         command = [str(MLPREP), "serve", "--port", str(self.port)]
         command += ["--data-dir", str(self.data_dir), *self.args]
         with self.log_path.open("ab") as log:

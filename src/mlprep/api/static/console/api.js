@@ -155,7 +155,9 @@ export class LiveEvents {
         this.onEvent(code, message.data ?? {});
       });
     }
-    source.onerror = () => {
+    source.onerror = (event) => {
+      // The instrument's "error" events arrive as named events of that type: not a lost line.
+      if (event instanceof MessageEvent && event.data) return;
       if (this.source !== source) return;
       this.onState("reconnecting");
       source.close();

@@ -51,7 +51,8 @@ function absolute(text) {
   return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
-function isEmptyDate(text) { return text.startsWith("0001-01-01"); }
+// The platform's empty date (year 1) and dates computed from it: "never".
+function isEmptyDate(text) { return /^0001-/.test(text); }
 
 function when(text, empty = "never") {
   if (!text || isEmptyDate(text)) return empty;
@@ -121,6 +122,7 @@ async function showApp() {
     item.hidden = !session.can(item.dataset.needs);
   }
   showTab();
+  document.querySelector("[data-tab][aria-current]")?.focus(); // keyboard users start at the tabs
   live.open();
   await refreshAll();
 }
@@ -466,7 +468,7 @@ function renderUsage(usage) {
   if (!usage.length) { chart.textContent = "No runs have used the channels yet."; return; }
   const width = 480, height = 160, left = 30, bottom = 30;
   const max = Math.max(1, ...usage.flatMap((run) => run.channels.map((c) => c.tipPickUpCounter)));
-  const slot = (width - left) / usage.length;
+  const slot = (width - left) / Math.max(usage.length, 8);
   const bars = [];
   usage.forEach((run, index) => {
     run.channels.forEach((channel, position) => {
