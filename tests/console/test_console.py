@@ -116,8 +116,19 @@ def test_a_planned_fault_is_retried_from_the_error_dialog(
     expect(page.locator("#run-outcome")).to_contain_text("No tip detected (Retry)")
 
 
-def test_abort_is_reachable_from_the_open_dialog(console: Console, prep: PrepClient) -> None:
-    page = console.open().sign_in().page
+def test_run_buttons_wait_while_a_run_is_active_and_abort_is_always_reachable(
+    console: Console, prep: PrepClient
+) -> None:
+    watcher = console.open().sign_in().page
+    prep.start_procedure(prep.find_procedure("HEPA Filter Check").id)  # started elsewhere
+    expect(watcher.get_by_role("button", name="Run Daily Maintenance")).to_be_disabled()
+    expect(watcher.locator("#run-blocked")).to_have_text(
+        "A run is in progress: HEPA Filter Check. Wait for it to end, or abort it on the Run page."
+    )
+    prep.abort()
+    expect(watcher.get_by_role("button", name="Run Daily Maintenance")).to_be_enabled()
+
+    page = watcher
     page.get_by_role("button", name="Run Daily Maintenance").click()
     dialog = page.locator("#view-dialog")
     expect(dialog.get_by_role("heading")).to_have_text("Clear the deck")
