@@ -399,6 +399,7 @@ class RunEngine:
                     raise _AbortRun from None
                 raise
             except InstrumentFault as fault:
+                active.action_timing = None  # the action is over; its Error view is open
                 if active.abort_requested:
                     raise _AbortRun from None
                 recovery = await self._raise_error(active, action, step, fault.message)
