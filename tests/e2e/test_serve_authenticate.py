@@ -120,3 +120,13 @@ def test_a_second_start_keeps_the_admin_password_and_the_tokens(
 def test_sigterm_stops_the_server_cleanly(server: ServerProcess) -> None:
     assert server.stop() == 0
     assert not server.running
+
+
+def test_the_inactivity_logout_is_set_by_flags(server_factory: ServerFactory) -> None:
+    server = server_factory(args=["--inactive-logout", "30", "--logout-countdown", "5"]).start()
+    with server.client() as http:
+        login = http.post(
+            "/api/v1/authenticate", json={"userName": "admin", "password": ADMIN_PASSWORD}
+        ).json()
+    assert (login["inactiveLogout"], login["logoutCountdown"]) == (30, 5)
+    assert server.stop() == 0

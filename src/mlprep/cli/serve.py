@@ -33,6 +33,17 @@ def serve(
     token_minutes: Annotated[
         int | None, typer.Option(help="Token lifetime in minutes [MLPREP_TOKEN_MINUTES]")
     ] = None,
+    inactive_logout: Annotated[
+        float | None,
+        typer.Option(
+            help="Minutes a login may go unused before its tokens stop working; 0: never "
+            "[MLPREP_INACTIVE_LOGOUT]"
+        ),
+    ] = None,
+    logout_countdown: Annotated[
+        float | None,
+        typer.Option(help="Minutes of warning before that logout [MLPREP_LOGOUT_COUNTDOWN]"),
+    ] = None,
     speed: Annotated[
         float | None,
         typer.Option(
@@ -88,6 +99,8 @@ def serve(
         data_dir=data_dir,
         database_url=database_url,
         token_minutes=token_minutes,
+        inactive_logout=inactive_logout,
+        logout_countdown=logout_countdown,
         speed=speed,
         fault_rate=fault_rate,
         fault_seed=fault_seed,
