@@ -10,7 +10,7 @@ import pytest
 from mlprep.client import PrepClient
 from mlprep.contract.runs import RunState
 from tests.e2e.conftest import server_factory  # noqa: F401 - a fixture these tests use too
-from tests.e2e.server import ServerProcess
+from tests.e2e.server import ServerProcess, serving
 from tests.sessions import ADMIN_PASSWORD
 
 
@@ -18,11 +18,8 @@ from tests.sessions import ADMIN_PASSWORD
 def instrument(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """One `--speed 0` server for a module's tests (actions finish at once)."""
     data_dir = tmp_path_factory.mktemp("instrument") / "data"
-    server = ServerProcess(data_dir, admin_password=ADMIN_PASSWORD, args=["--speed", "0"])
-    server.start()
-    yield server
-    if server.running:
-        assert server.stop() == 0, server.log()
+    with serving(data_dir, "--speed", "0", admin_password=ADMIN_PASSWORD) as server:
+        yield server
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from mlprep.client import PrepClient
 from tests.client.conftest import settle
-from tests.e2e.server import ServerProcess
+from tests.e2e.server import ServerProcess, serving
 from tests.sessions import ADMIN_PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -53,11 +53,8 @@ def browser() -> Iterator[Browser]:
 def instrument(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """A server at speed 20 (a 20 s tip check takes 1 s), shared by a module's tests."""
     data_dir = tmp_path_factory.mktemp("console") / "data"
-    server = ServerProcess(data_dir, admin_password=ADMIN_PASSWORD, args=["--speed", "20"])
-    server.start()
-    yield server
-    if server.running:
-        assert server.stop() == 0, server.log()
+    with serving(data_dir, "--speed", "20", admin_password=ADMIN_PASSWORD) as server:
+        yield server
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.instrument_session import Operator
-from tests.e2e.server import ServerProcess
+from tests.e2e.server import ServerProcess, serving
 from tests.sessions import ADMIN_PASSWORD, log_in
 
 ServerFactory = Callable[..., ServerProcess]
@@ -50,11 +50,8 @@ def module_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPr
     """One `--speed 0` server (simulated actions finish at once) shared by a module's tests, which
     leave it idle; it must shut down cleanly at the end."""
     data_dir = tmp_path_factory.mktemp("module-server") / "data"
-    server = ServerProcess(data_dir, admin_password=ADMIN_PASSWORD, args=["--speed", "0"])
-    server.start()
-    yield server
-    if server.running:
-        assert server.stop() == 0, server.log()
+    with serving(data_dir, "--speed", "0", admin_password=ADMIN_PASSWORD) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
 
@@ -134,3 +135,14 @@ class ServerProcess:
             time.sleep(0.05)
         self.kill()
         raise RuntimeError(f"mlprep serve did not answer within {START_TIMEOUT}s:\n{self.log()}")
+
+
+@contextmanager
+def serving(
+    data_dir: Path, *args: str, admin_password: str | None = None
+) -> Iterator[ServerProcess]:
+    """A started server on `data_dir` with `args`; it must shut down cleanly at the end."""
+    server = ServerProcess(data_dir, admin_password=admin_password, args=args).start()
+    yield server
+    if server.running:
+        assert server.stop() == 0, server.log()
