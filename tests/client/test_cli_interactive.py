@@ -13,7 +13,7 @@ from mlprep.client import PrepClient
 from tests.e2e.server import MLPREP, ServerProcess, cli_environment
 from tests.sessions import ADMIN_PASSWORD
 
-TIMEOUT = 30
+TIMEOUT = 90  # generous: a loaded machine is slow to start a process
 
 
 def terminal(config_dir: Path, *args: str) -> pexpect.spawn:
