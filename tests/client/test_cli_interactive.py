@@ -5,15 +5,26 @@ moved."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pexpect
+import pytest
 
 from mlprep.client import PrepClient
-from tests.e2e.server import MLPREP, ServerProcess, cli_environment
+from tests.e2e.server import MLPREP, ServerProcess, cli_environment, serving
 from tests.sessions import ADMIN_PASSWORD
 
 TIMEOUT = 90  # generous: a loaded machine is slow to start a process
+
+
+@pytest.fixture(scope="module")
+def instrument(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server at speed 10, so that each 45 s leak check runs long enough (4.5 s) for its
+    progress bar to be seen."""
+    data_dir = tmp_path_factory.mktemp("terminal") / "data"
+    with serving(data_dir, "--speed", "10", admin_password=ADMIN_PASSWORD) as server:
+        yield server
 
 
 def terminal(config_dir: Path, *args: str) -> pexpect.spawn:
