@@ -15,6 +15,7 @@ from mlprep.auth.lockout import LockoutPolicy
 from mlprep.auth.passwords import PasswordChecks
 from mlprep.auth.tokens import TokenIssuer, load_or_create_secret
 from mlprep.auth.users import UserDirectory
+from mlprep.auth.verified_tokens import VerifiedTokens
 from mlprep.clock import Clock, SimulatedClock, SystemClock
 from mlprep.contract.maintenance import Channel
 from mlprep.events.bus import EventBus
@@ -114,6 +115,14 @@ def open_services(
         timedelta(minutes=settings.inactive_logout),
         timedelta(minutes=settings.logout_countdown),
     )
+    verified = VerifiedTokens()
+
+    def end_sessions(user_id: str, jti: str | None = None) -> None:
+        """A logout, a new password, a new role or a removal: the tokens concerned are
+        forgotten as verified, and the event streams opened with them end."""
+        verified.forget_user(user_id, jti)
+        bus.end_sessions(user_id, jti)
+
     authenticator = Authenticator(
         user_store,
         RevokedTokenStore(engine),
@@ -122,8 +131,9 @@ def open_services(
         PasswordChecks(),
         audit,
         real_clock,
-        bus.end_sessions,
+        end_sessions,
         activity,
+        verified,
     )
     channels = (Channel.FRONT, Channel.REAR)[: settings.channels]
     instrument = SimulatedInstrument(
@@ -156,7 +166,7 @@ def open_services(
         audit=audit,
         authenticator=authenticator,
         activity=activity,
-        users=UserDirectory(user_store, lockout, audit, clock, ids, bus.end_sessions),
+        users=UserDirectory(user_store, lockout, audit, clock, ids, end_sessions),
         bus=bus,
         instrument=instrument,
         instrument_settings=instrument_settings,

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from mlprep.auth.authentication import Authenticator
 from mlprep.auth.permissions import Permission
 from mlprep.auth.principal import Principal
 from mlprep.errors import MissingCredentialsError
@@ -44,7 +45,7 @@ ClientAddress = Annotated[str | None, Depends(client_address)]
 
 
 async def authenticated(
-    services: ServicesDep,
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The caller behind the bearer token. Raises AuthenticationError without a valid one."""
@@ -53,7 +54,8 @@ async def authenticated(
             "This operation needs a bearer token: send 'Authorization: Bearer <token>' with a "
             "token from POST /api/v1/authenticate."
         )
-    return services.authenticator.authenticate(credentials.credentials)
+    services: Services = request.app.state.services
+    return await services.authenticator.principal_of(credentials.credentials)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(authenticated)]
@@ -61,11 +63,11 @@ CurrentPrincipal = Annotated[Principal, Depends(authenticated)]
 
 def requires(
     permission: Permission,
-) -> Callable[[Principal, Services], Coroutine[Any, Any, Principal]]:
+) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
     """A dependency that admits only callers holding `permission`."""
 
-    async def check(principal: CurrentPrincipal, services: ServicesDep) -> Principal:
-        services.authenticator.require(principal, permission)
+    async def check(principal: CurrentPrincipal) -> Principal:
+        Authenticator.require(principal, permission)
         return principal
 
     check.__name__ = f"requires_{permission.value}"
