@@ -29,6 +29,7 @@ from mlprep.maintenance.engine import RunEngine
 from mlprep.maintenance.error_log import ErrorLog
 from mlprep.maintenance.images import ImageLibrary
 from mlprep.maintenance.procedures import Procedures
+from mlprep.maintenance.protocol_runs import ProtocolRuns
 from mlprep.maintenance.run_history import RunHistory
 from mlprep.maintenance.simulator_control import SimulatorControl
 from mlprep.maintenance.uv_routine import DEFAULT_INTERVAL, UvRoutine
@@ -64,7 +65,7 @@ class Services:
     bus: EventBus
     instrument: SimulatedInstrument
     instrument_settings: InstrumentSettingsStore
-    protocol_runs: ProtocolRunStore
+    protocol_runs: ProtocolRuns
     engine_runs: RunEngine
     procedures: Procedures
     counters: ChannelCounters
@@ -149,14 +150,17 @@ def open_services(
     catalogue = load_catalogue()
     procedure_store = ProcedureStore(engine, instrument_id)
     run_store = RunStore(engine, instrument_id)
-    protocol_runs = ProtocolRunStore(engine, instrument_id)
-    run_engine = RunEngine(
-        catalogue, procedure_store, run_store, instrument, clock, ids, bus, audit
-    )
-    procedures = Procedures(
-        catalogue, procedure_store, instrument_settings, protocol_runs, run_engine, clock, audit
-    )
+    protocol_run_store = ProtocolRunStore(engine, instrument_id)
     counters = ChannelCounters(ChannelCounterStore(engine, instrument_id), channels, bus, audit)
+    run_engine = RunEngine(
+        catalogue, procedure_store, run_store, instrument, clock, ids, bus, audit, counters
+    )
+    uv_routine = UvRoutine(instrument_settings, audit, bus)
+    procedures = Procedures(
+        catalogue, procedure_store, uv_routine, protocol_run_store, run_engine, clock, audit
+    )
+    run_engine.when_completed(procedures.executed)
+    protocol_runs = ProtocolRuns(protocol_run_store, procedures, counters)
     history = RunHistory(run_store, catalogue, run_engine, clock)
     return Services(
         settings=settings,
@@ -174,7 +178,7 @@ def open_services(
         engine_runs=run_engine,
         procedures=procedures,
         counters=counters,
-        uv_routine=UvRoutine(instrument_settings, audit, bus),
+        uv_routine=uv_routine,
         history=history,
         error_log=ErrorLog(
             ErrorLogStore(engine, instrument_id), run_engine, catalogue, clock, audit

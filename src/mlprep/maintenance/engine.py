@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -28,6 +29,7 @@ from mlprep.maintenance.catalogue import (
     ProcedureDefinition,
     ViewStep,
 )
+from mlprep.maintenance.channel_counters import ChannelCounters
 from mlprep.maintenance.run_announcements import RunAnnouncer
 from mlprep.store.procedures import ProcedureStore
 from mlprep.store.runs import CounterMove, ErrorRecord, RunEnd, RunRecord, RunStore, ViewRecord
@@ -38,6 +40,9 @@ ERROR_RESULTS = (ViewResult.YES, ViewResult.OK, ViewResult.ABORT)
 RECOVERY_OF = {ViewResult.YES: "Retry", ViewResult.OK: "Continue", ViewResult.ABORT: "Abort"}
 PENDING = "Pending"
 ERROR_IMAGE = "maintenance-error.png"
+
+# Told of each completed run once its end is committed: (procedure id, when it completed).
+CompletionListener = Callable[[str, datetime], None]
 
 
 @dataclass
@@ -88,6 +93,7 @@ class RunEngine:
         ids: IdGenerator,
         bus: EventBus,
         audit: AuditTrail,
+        counters: ChannelCounters,
     ) -> None:
         self._catalogue = catalogue
         self._procedures = procedures
@@ -97,6 +103,8 @@ class RunEngine:
         self._ids = ids
         self._announce = RunAnnouncer(bus, instrument.info.time_zone)
         self._audit = audit
+        self._counters = counters
+        self._completion_listeners: list[CompletionListener] = []
         self._active: _ActiveRun | None = None
         self._start_lock = asyncio.Lock()
 
@@ -114,6 +122,10 @@ class RunEngine:
     def action_timing(self) -> ActionTiming | None:
         """The running action's start and duration, while an action runs."""
         return self._active.action_timing if self._active else None
+
+    def when_completed(self, listener: CompletionListener) -> None:
+        """Tell `listener` of every run that completes, once its end is committed."""
+        self._completion_listeners.append(listener)
 
     def ensure_idle(self, what: str) -> None:
         """Raises ConflictError while a run is in progress (`what` names the refused operation)."""
@@ -208,12 +220,13 @@ class RunEngine:
         active = self._active
         answering = active if active is not None and active.open_view_id == view_id else None
         end = self._end_after(answering, view, result) if answering else None
+        now = self._clock.now()
         closed = self._runs.close_view(
             view_id,
             result.value,
             input_text,
             actor,
-            self._clock.now(),
+            now,
             recovery=RECOVERY_OF.get(result) if view.error_id else None,
             keep_input_as=view.title if view.input_required else None,
             end=end,
@@ -222,6 +235,8 @@ class RunEngine:
             return False
         if answering is not None and end is not None:
             answering.ended = end.state
+            if end.state is RunState.COMPLETED:
+                self._completed(answering, now)
         self._audit.record(
             "maintenance.close-view",
             actor=actor,
@@ -427,6 +442,7 @@ class RunEngine:
         if action.reading and reading is not None:
             active.readings[action.reading] = reading
         if move is not None:
+            self._counters.moved(move.channel, move.deltas)
             self._announce.counters_moved(move.channel, move.deltas)
 
     async def _raise_error(
@@ -541,12 +557,12 @@ class RunEngine:
             unanswered = (
                 (PENDING, RECOVERY_OF[ViewResult.ABORT]) if outcome is RunState.ABORTED else None
             )
+            now = self._clock.now()
             self._runs.finish(
-                active.record.id,
-                RunEnd(outcome, unanswered),
-                self._clock.now(),
-                "mlprep: run ended",
+                active.record.id, RunEnd(outcome, unanswered), now, "mlprep: run ended"
             )
+            if outcome is RunState.COMPLETED:
+                self._completed(active, now)
         self._active = None
         if open_view:
             self._announce.view_closed(
@@ -559,6 +575,10 @@ class RunEngine:
             )
         self._announce_state(active, outcome)
         self._announce.finished(active.record.id, active.definition, outcome)
+
+    def _completed(self, active: _ActiveRun, at: datetime) -> None:
+        for listener in self._completion_listeners:
+            listener(active.record.procedure_id, at)
 
     # -- announcing -------------------------------------------------------------------------
 
