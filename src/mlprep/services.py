@@ -79,6 +79,7 @@ class Services:
     def close(self) -> None:
         """Release the database connections and the password-checking threads."""
         self.authenticator.close()
+        self.engine_runs.close()
         self.engine.dispose()
 
 

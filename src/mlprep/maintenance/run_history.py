@@ -79,7 +79,10 @@ class RunHistory:
     def _details(self, record: RunRecord) -> Run:
         zone = self._engine.zone
         views = [view_to_wire(view, zone) for view in self._runs.views_of(record.id)]
-        open_view = next((view for view in views if view.closed_at is None), None)
+        # An aborting run asks nothing more: the view it showed closes as the run ends.
+        open_view = None
+        if record.state is not RunState.ABORTING:
+            open_view = next((view for view in views if view.closed_at is None), None)
         definition = self._catalogue.by_id(record.procedure_id)
         title = None
         if definition and record.step_index < len(definition.steps):
