@@ -38,6 +38,7 @@ from mlprep.settings import Settings
 from mlprep.store.audit import AuditStore
 from mlprep.store.counters import ChannelCounterStore
 from mlprep.store.database import create_database_engine, migrate_to_head
+from mlprep.store.database_check import DatabaseCheck
 from mlprep.store.error_log import ErrorLogStore
 from mlprep.store.factory_reset import FactoryResetStore
 from mlprep.store.instrument_settings import InstrumentSettingsStore
@@ -75,6 +76,7 @@ class Services:
     images: ImageLibrary
     simulator: SimulatorControl
     metrics: InstrumentCollector
+    database_check: DatabaseCheck
 
     def close(self) -> None:
         """Release the database connections and the password-checking threads."""
@@ -200,6 +202,7 @@ def open_services(
         metrics=InstrumentCollector(
             settings.serial_number, procedures, counters, history, run_engine, bus
         ),
+        database_check=DatabaseCheck(engine),
     )
 
 
