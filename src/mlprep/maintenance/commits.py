@@ -25,11 +25,20 @@ class Commits:
 
     def __init__(self) -> None:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="mlprep-commit")
+        self.finished = 0  # calls finished so far (only the worker thread counts)
 
     async def __call__(self, call: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """`call(*args, **kwargs)` on the worker thread; its result (or exception)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, partial(call, *args, **kwargs))
+        return await loop.run_in_executor(
+            self._executor, partial(self._counted, call, *args, **kwargs)
+        )
+
+    def _counted(self, call: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return call(*args, **kwargs)
+        finally:
+            self.finished += 1
 
     async def drain(self) -> None:
         """Wait until every call handed over so far has finished."""

@@ -115,6 +115,7 @@ class RunEngine:
         self._active: _ActiveRun | None = None
         self._changes = asyncio.Lock()
         self._commit = Commits()
+        self._history_replaced = 0
 
     @property
     def zone(self) -> tzinfo:
@@ -130,6 +131,16 @@ class RunEngine:
     def action_timing(self) -> ActionTiming | None:
         """The running action's start and duration, while an action runs."""
         return self._active.action_timing if self._active else None
+
+    @property
+    def version(self) -> int:
+        """Moves on with every store call the engine makes and with each replacement of the run
+        history (a factory reset): readers of runs and errors key what they keep on it."""
+        return self._commit.finished + self._history_replaced
+
+    def history_replaced(self) -> None:
+        """The run history was rewritten outside the engine (a factory reset)."""
+        self._history_replaced += 1
 
     def when_completed(self, listener: CompletionListener) -> None:
         """Tell `listener` of every run that completes, once its end is committed."""

@@ -294,6 +294,7 @@ class SimulatorControl:
         """
         self._engine.ensure_idle("reset the instrument to its factory state")
         self._factory_reset_store.reset(DEFAULT_INTERVAL)
+        self._engine.history_replaced()
         self._counters.reload()
         self._procedures.initialize(actor)  # reads the rest of the state back
         self._instrument.factory_reset()

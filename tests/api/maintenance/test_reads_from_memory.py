@@ -21,6 +21,7 @@ READS = [
     "/maintenance/channel-counters",
     "/maintenance/uv-routine-settings",
     "/maintenance/uv-routine-interval-options",
+    "/maintenance/errors",
 ]
 
 

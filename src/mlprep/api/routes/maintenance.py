@@ -36,6 +36,7 @@ PROCEDURE = PreparedJson(MaintenanceProcedureDetails)
 COUNTERS = PreparedJson(tuple[ChannelCounter, ...])
 UV_OPTIONS = PreparedJson(tuple[UvRoutineIntervalOption, ...])
 UV_SETTINGS = PreparedJson(UvRoutineSettings)
+ERRORS = PreparedJson(tuple[MaintenanceError, ...])
 
 
 @router.post(
@@ -71,8 +72,8 @@ async def get_procedures(_: Viewer, services: ServicesDep) -> Response:
     response_model=list[MaintenanceError],
     responses=problem_responses(401, 403),
 )
-async def get_errors(_: Viewer, services: ServicesDep) -> list[MaintenanceError]:
-    return services.history.errors()
+async def get_errors(_: Viewer, services: ServicesDep) -> Response:
+    return ERRORS.response(services.history.error_listing())
 
 
 @router.get(
