@@ -19,6 +19,7 @@ VIEWER = [Depends(requires(Permission.VIEW_MAINTENANCE))]
 @router.get(
     "",
     operation_id="getCountersWithLifetime",
+    response_description="Each channel present, Front first",
     summary="Each channel's counters since their reset, and their lifetime totals",
     response_model=list[ChannelCounterWithLifetime],
     dependencies=VIEWER,
@@ -31,6 +32,7 @@ async def counters(services: ServicesDep) -> list[ChannelCounterWithLifetime]:
 @router.get(
     "/usage",
     operation_id="getCounterUsage",
+    response_description="The latest runs that moved counters, oldest first",
     summary="What the latest runs (maintenance and protocol runs) moved, oldest first",
     response_model=list[RunCounterUsage],
     dependencies=VIEWER,

@@ -29,6 +29,7 @@ JSON_BODY = [Depends(accepts_json_body)]
 @router.get(
     "",
     operation_id="listUsers",
+    response_description="Every user, by name",
     summary="Every user, by name",
     response_model=list[User],
     responses=problem_responses(401, 403),
@@ -40,6 +41,7 @@ async def list_users(_: Administrator, services: ServicesDep) -> list[User]:
 @router.post(
     "",
     operation_id="addUser",
+    response_description="The user added",
     summary="Adds a user (a password of at least 8 characters)",
     status_code=201,
     response_model=User,
@@ -58,6 +60,7 @@ def add_user(
 @router.get(
     "/{userName}",
     operation_id="getUser",
+    response_description="The user",
     summary="One user",
     response_model=User,
     responses=problem_responses(401, 403, 404),
@@ -69,6 +72,7 @@ async def get_user(user_name: UserName, _: Administrator, services: ServicesDep)
 @router.put(
     "/{userName}/password",
     operation_id="setUserPassword",
+    response_description="The user, whose earlier tokens no longer work",
     summary="Sets a user's password: their earlier tokens stop working and a lockout ends",
     response_model=User,
     dependencies=JSON_BODY,
@@ -85,6 +89,7 @@ def set_user_password(
 @router.put(
     "/{userName}/role",
     operation_id="setUserRole",
+    response_description="The user with the new role",
     summary="Gives a user another role: their earlier tokens stop working",
     response_model=User,
     dependencies=JSON_BODY,
@@ -100,6 +105,7 @@ async def set_user_role(
 @router.post(
     "/{userName}/unlock",
     operation_id="unlockUser",
+    response_description="The user, no longer locked",
     summary="Ends a user's lockout after too many failed logins",
     response_model=User,
     responses=problem_responses(401, 403, 404),
@@ -112,6 +118,7 @@ async def unlock_user(user_name: UserName, principal: Administrator, services: S
 @router.delete(
     "/{userName}",
     operation_id="removeUser",
+    response_description="The user is removed",
     summary="Removes a user; their tokens and event streams stop working at once",
     status_code=204,
     response_class=Response,
