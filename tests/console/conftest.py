@@ -35,7 +35,9 @@ SCREENSHOTS = Path(os.environ.get("MLPREP_SCREENSHOTS", "test-artifacts/console"
 DESKTOP = {"width": 1280, "height": 900}
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread while it lives,
+# and the asyncio tests that run after these need the thread to themselves.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(
