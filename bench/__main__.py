@@ -205,6 +205,7 @@ def environment() -> list[tuple[str, str]]:
     return [
         ("Date", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
         ("nproc", str(len(os.sched_getaffinity(0)))),
+        ("Load average at the start", _load_average()),
         ("CPU", cpu),
         ("Python", f"{platform.python_version()} ({platform.python_implementation()})"),
         ("mlprep", f"{version('mlprep')} ({_git_revision()})"),
@@ -217,6 +218,13 @@ def environment() -> list[tuple[str, str]]:
         ("Client", f"{_wrk_version()}, a process of its own"),
         ("mlprep server", "`mlprep serve --speed 0`, SQLite in a fresh temporary data directory"),
     ]
+
+
+def _load_average() -> str:
+    one, five, _rest = Path("/proc/loadavg").read_text().split(" ", 2)
+    cores = len(os.sched_getaffinity(0))
+    shared = " (the machine was shared: other work was running)" if float(one) > 1.0 else ""
+    return f"{one} (1 min), {five} (5 min) on {cores} cores{shared}"
 
 
 def _wrk_version() -> str:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from bench.load import LoadResult, percentile
 from bench.wrk import WrkResult
 
 MIB = 1024 * 1024
+# Kept by hand (what each change bought, the targets): appended to every report.
+HISTORY = Path(__file__).with_name("history.md")
 
 
 @dataclass(frozen=True)
@@ -207,4 +210,6 @@ def render(report: Report) -> str:
     lines += _table(["What", "MiB"], [[what, f"{size / MIB:.1f}"] for what, size in report.rss])
     if report.notes:
         lines += ["", "## Notes", "", *(f"- {note}" for note in report.notes)]
+    if HISTORY.exists():
+        lines += ["", HISTORY.read_text().rstrip()]
     return "\n".join(lines) + "\n"

@@ -96,7 +96,9 @@ def test_a_streamed_body_is_cut_off_past_one_mebibyte(client: ApiClient) -> None
     assert_problem(response, 413)
 
 
-@pytest.mark.parametrize("path", ["/nothing", "/api/v1/nothing", "/api/v2/authenticate", "/index.html"])
+@pytest.mark.parametrize(
+    "path", ["/nothing", "/api/v1/nothing", "/api/v2/authenticate", "/index.html"]
+)
 def test_an_unknown_route_is_a_404(client: ApiClient, path: str) -> None:
     body = assert_problem(client.get(path), 404)
 
