@@ -30,10 +30,12 @@ test: install lint typecheck
 	$(BIN)/pytest
 
 # The long variants: ten minutes of mixed load with faults, the crash suite at every point on
-# PostgreSQL too, and Schemathesis with ten times the examples (see docs/reliability.md).
+# PostgreSQL too, Schemathesis with ten times the examples (see docs/reliability.md), and the
+# server's memory over 2 x 100,000 mixed requests from wrk (bench/README.md).
 soak: install
 	MLPREP_SOAK=1 $(BIN)/pytest tests/reliability tests/contract -p no:cacheprovider
 	$(BIN)/python -m tests.reliability.soak --minutes 10
+	$(BIN)/python -m tests.reliability.memory
 
 bench: install
 	$(BIN)/python -m bench

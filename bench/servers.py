@@ -43,6 +43,7 @@ class Server:
         self.log_path = log_path
         self.env = env
         self._process: subprocess.Popen[bytes] | None = None
+        self.startup_seconds = 0.0  # from exec to the first healthy answer
 
     @property
     def base_url(self) -> str:
@@ -61,6 +62,7 @@ class Server:
         Raises:
             RuntimeError: it exited, or did not answer within START_TIMEOUT seconds.
         """
+        started = time.perf_counter()
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
                 self.command, stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=REPO
@@ -71,10 +73,11 @@ class Server:
                 raise RuntimeError(f"{self.name} exited at start-up:\n{self.log()}")
             try:
                 if httpx.get(self.base_url + HEALTH_PATH, timeout=1.0).status_code == 200:
+                    self.startup_seconds = time.perf_counter() - started
                     return
             except httpx.TransportError:
                 pass
-            time.sleep(0.05)
+            time.sleep(0.01)
         self.stop()
         raise RuntimeError(f"{self.name} did not answer within {START_TIMEOUT}s:\n{self.log()}")
 
@@ -84,10 +87,17 @@ class Server:
 
     def peak_rss_bytes(self) -> int:
         """The process's peak resident set size so far (VmHWM in /proc/<pid>/status)."""
+        return self._status_bytes("VmHWM")
+
+    def rss_bytes(self) -> int:
+        """The process's resident set size now (VmRSS in /proc/<pid>/status)."""
+        return self._status_bytes("VmRSS")
+
+    def _status_bytes(self, field: str) -> int:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) * 1024
-        raise RuntimeError("no VmHWM in /proc/<pid>/status")
+        raise RuntimeError(f"no {field} in /proc/<pid>/status")
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the process has used so far (/proc/<pid>/stat)."""

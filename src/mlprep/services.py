@@ -15,6 +15,7 @@ from mlprep.auth.lockout import LockoutPolicy
 from mlprep.auth.passwords import PasswordChecks
 from mlprep.auth.tokens import TokenIssuer, load_or_create_secret
 from mlprep.auth.users import UserDirectory
+from mlprep.auth.verified_tokens import VerifiedTokens
 from mlprep.clock import Clock, SimulatedClock, SystemClock
 from mlprep.contract.maintenance import Channel
 from mlprep.events.bus import EventBus
@@ -28,6 +29,7 @@ from mlprep.maintenance.engine import RunEngine
 from mlprep.maintenance.error_log import ErrorLog
 from mlprep.maintenance.images import ImageLibrary
 from mlprep.maintenance.procedures import Procedures
+from mlprep.maintenance.protocol_runs import ProtocolRuns
 from mlprep.maintenance.run_history import RunHistory
 from mlprep.maintenance.simulator_control import SimulatorControl
 from mlprep.maintenance.uv_routine import DEFAULT_INTERVAL, UvRoutine
@@ -36,6 +38,7 @@ from mlprep.settings import Settings
 from mlprep.store.audit import AuditStore
 from mlprep.store.counters import ChannelCounterStore
 from mlprep.store.database import create_database_engine, migrate_to_head
+from mlprep.store.database_check import DatabaseCheck
 from mlprep.store.error_log import ErrorLogStore
 from mlprep.store.factory_reset import FactoryResetStore
 from mlprep.store.instrument_settings import InstrumentSettingsStore
@@ -63,7 +66,7 @@ class Services:
     bus: EventBus
     instrument: SimulatedInstrument
     instrument_settings: InstrumentSettingsStore
-    protocol_runs: ProtocolRunStore
+    protocol_runs: ProtocolRuns
     engine_runs: RunEngine
     procedures: Procedures
     counters: ChannelCounters
@@ -73,10 +76,12 @@ class Services:
     images: ImageLibrary
     simulator: SimulatorControl
     metrics: InstrumentCollector
+    database_check: DatabaseCheck
 
     def close(self) -> None:
         """Release the database connections and the password-checking threads."""
         self.authenticator.close()
+        self.engine_runs.close()
         self.engine.dispose()
 
 
@@ -114,6 +119,14 @@ def open_services(
         timedelta(minutes=settings.inactive_logout),
         timedelta(minutes=settings.logout_countdown),
     )
+    verified = VerifiedTokens()
+
+    def end_sessions(user_id: str, jti: str | None = None) -> None:
+        """A logout, a new password, a new role or a removal: the tokens concerned are
+        forgotten as verified, and the event streams opened with them end."""
+        verified.forget_user(user_id, jti)
+        bus.end_sessions(user_id, jti)
+
     authenticator = Authenticator(
         user_store,
         RevokedTokenStore(engine),
@@ -122,8 +135,9 @@ def open_services(
         PasswordChecks(),
         audit,
         real_clock,
-        bus.end_sessions,
+        end_sessions,
         activity,
+        verified,
     )
     channels = (Channel.FRONT, Channel.REAR)[: settings.channels]
     instrument = SimulatedInstrument(
@@ -139,14 +153,17 @@ def open_services(
     catalogue = load_catalogue()
     procedure_store = ProcedureStore(engine, instrument_id)
     run_store = RunStore(engine, instrument_id)
-    protocol_runs = ProtocolRunStore(engine, instrument_id)
-    run_engine = RunEngine(
-        catalogue, procedure_store, run_store, instrument, clock, ids, bus, audit
-    )
-    procedures = Procedures(
-        catalogue, procedure_store, instrument_settings, protocol_runs, run_engine, clock, audit
-    )
+    protocol_run_store = ProtocolRunStore(engine, instrument_id)
     counters = ChannelCounters(ChannelCounterStore(engine, instrument_id), channels, bus, audit)
+    run_engine = RunEngine(
+        catalogue, procedure_store, run_store, instrument, clock, ids, bus, audit, counters
+    )
+    uv_routine = UvRoutine(instrument_settings, audit, bus)
+    procedures = Procedures(
+        catalogue, procedure_store, uv_routine, protocol_run_store, run_engine, clock, audit
+    )
+    run_engine.when_completed(procedures.executed)
+    protocol_runs = ProtocolRuns(protocol_run_store, procedures, counters)
     history = RunHistory(run_store, catalogue, run_engine, clock)
     return Services(
         settings=settings,
@@ -156,7 +173,7 @@ def open_services(
         audit=audit,
         authenticator=authenticator,
         activity=activity,
-        users=UserDirectory(user_store, lockout, audit, clock, ids, bus.end_sessions),
+        users=UserDirectory(user_store, lockout, audit, clock, ids, end_sessions),
         bus=bus,
         instrument=instrument,
         instrument_settings=instrument_settings,
@@ -164,7 +181,7 @@ def open_services(
         engine_runs=run_engine,
         procedures=procedures,
         counters=counters,
-        uv_routine=UvRoutine(instrument_settings, audit, bus),
+        uv_routine=uv_routine,
         history=history,
         error_log=ErrorLog(
             ErrorLogStore(engine, instrument_id), run_engine, catalogue, clock, audit
@@ -185,6 +202,7 @@ def open_services(
         metrics=InstrumentCollector(
             settings.serial_number, procedures, counters, history, run_engine, bus
         ),
+        database_check=DatabaseCheck(engine),
     )
 
 

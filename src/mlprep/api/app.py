@@ -37,6 +37,7 @@ from mlprep.api.routes import (
 )
 from mlprep.api.routes.console import mount_console
 from mlprep.api.routes.docs import mount_documentation
+from mlprep.auth.authentication import keep_verified_tokens_fresh
 from mlprep.auth.inactivity import announce_warning, watch_sessions
 from mlprep.services import Services, open_services
 from mlprep.settings import Settings
@@ -117,15 +118,19 @@ def create_app(
         services = factory(settings)
         app.state.services = services
         services.engine_runs.recover()
-        watch = asyncio.create_task(
-            watch_sessions(services.activity, partial(announce_warning, services.bus))
-        )
+        watches = [
+            asyncio.create_task(
+                watch_sessions(services.activity, partial(announce_warning, services.bus))
+            ),
+            asyncio.create_task(keep_verified_tokens_fresh(services.authenticator)),
+        ]
         try:
             yield
         finally:
-            watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watch
+            for watch in watches:
+                watch.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watch
             await services.engine_runs.shutdown()
             services.bus.close()
             services.close()

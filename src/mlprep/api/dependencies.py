@@ -6,19 +6,42 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
+from starlette.requests import HTTPConnection
 
+from mlprep.auth.authentication import Authenticator
 from mlprep.auth.permissions import Permission
 from mlprep.auth.principal import Principal
 from mlprep.errors import MissingCredentialsError
 from mlprep.services import Services
 
+
+class BearerToken(HTTPBearer):
+    """The bearer token of the Authorization header, as a string (None without one).
+
+    FastAPI's HTTPBearer wraps it in a pydantic model on every request; the token alone is all
+    that is needed. Being an HTTPBearer still, it declares the security scheme in the OpenAPI
+    document as before.
+    """
+
+    async def __call__(self, request: HTTPConnection) -> str | None:  # type: ignore[override]
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return token.strip()
+
+
 # Named and described as the vendor's document has it, so generated clients match theirs.
-_bearer = HTTPBearer(
+_bearer = BearerToken(
     auto_error=False,
     scheme_name="Bearer",
     bearerFormat="JWT",
     description="A token from POST /api/v1/authenticate",
+)
+Token = Annotated[str | None, Depends(_bearer)]
+NO_TOKEN = (
+    "This operation needs a bearer token: send 'Authorization: Bearer <token>' with a "
+    "token from POST /api/v1/authenticate."
 )
 
 
@@ -43,17 +66,16 @@ async def client_address(request: Request) -> str | None:
 ClientAddress = Annotated[str | None, Depends(client_address)]
 
 
-async def authenticated(
-    services: ServicesDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
+async def _principal(request: Request, token: str | None) -> Principal:
+    if token is None:
+        raise MissingCredentialsError(NO_TOKEN)
+    services: Services = request.app.state.services
+    return await services.authenticator.principal_of(token)
+
+
+async def authenticated(request: Request, token: Token) -> Principal:
     """The caller behind the bearer token. Raises AuthenticationError without a valid one."""
-    if credentials is None:
-        raise MissingCredentialsError(
-            "This operation needs a bearer token: send 'Authorization: Bearer <token>' with a "
-            "token from POST /api/v1/authenticate."
-        )
-    return services.authenticator.authenticate(credentials.credentials)
+    return await _principal(request, token)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(authenticated)]
@@ -61,11 +83,13 @@ CurrentPrincipal = Annotated[Principal, Depends(authenticated)]
 
 def requires(
     permission: Permission,
-) -> Callable[[Principal, Services], Coroutine[Any, Any, Principal]]:
-    """A dependency that admits only callers holding `permission`."""
+) -> Callable[[Request, str | None], Coroutine[Any, Any, Principal]]:
+    """A dependency that admits only callers holding `permission` (one dependency, not a chain
+    of them: each level of FastAPI's dependency solving costs on every request)."""
 
-    async def check(principal: CurrentPrincipal, services: ServicesDep) -> Principal:
-        services.authenticator.require(principal, permission)
+    async def check(request: Request, token: Token) -> Principal:
+        principal = await _principal(request, token)
+        Authenticator.require(principal, permission)
         return principal
 
     check.__name__ = f"requires_{permission.value}"

@@ -38,6 +38,10 @@ class RequestContextMiddleware:
         if scope["type"] == "websocket":
             await self.app(scope, receive, send)
             return
+        if not _announces_content(scope["headers"]):
+            # No body and no content type (the common GET): nothing to rewrite, limit or guard.
+            await self.app(scope, receive, send_with_headers)
+            return
         scope["headers"] = [_as_application_json(name, value) for name, value in scope["headers"]]
         length = dict(scope.get("headers", [])).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body:
@@ -92,6 +96,16 @@ class RequestContextMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _announces_content(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the request says it has a body, or what type its body is."""
+    for name, value in headers:
+        if name in (b"content-type", b"transfer-encoding"):
+            return True
+        if name == b"content-length" and value != b"0":
+            return True
+    return False
 
 
 def _as_application_json(name: bytes, value: bytes) -> tuple[bytes, bytes]:

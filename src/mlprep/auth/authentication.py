@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
 from collections.abc import Callable
 
@@ -13,6 +14,7 @@ from mlprep.auth.passwords import PasswordChecks
 from mlprep.auth.permissions import Permission, permissions_of
 from mlprep.auth.principal import Principal
 from mlprep.auth.tokens import TokenClaims, TokenIssuer
+from mlprep.auth.verified_tokens import REVALIDATE_SECONDS, VerifiedTokens
 from mlprep.clock import Clock
 from mlprep.contract.authenticate import AuthenticateResponse
 from mlprep.contract.users import Role
@@ -21,6 +23,8 @@ from mlprep.store.tokens import RevokedTokenStore
 from mlprep.store.users import UserRecord, UserStore
 
 BAD_CREDENTIALS = "The user name or password is incorrect."
+logger = logging.getLogger("mlprep.auth")
+
 # mlprep has no password ageing (the vendor's example reports 0 too).
 PASSWORD_EXPIRES_IN_DAYS = 0
 
@@ -42,6 +46,7 @@ class Authenticator:
         clock: Clock,
         end_sessions: SessionEnder,
         activity: SessionActivity,
+        verified: VerifiedTokens | None = None,
     ) -> None:
         self._users = users
         self._revoked = revoked
@@ -52,6 +57,7 @@ class Authenticator:
         self._clock = clock
         self._end_sessions = end_sessions
         self._activity = activity
+        self._verified = VerifiedTokens() if verified is None else verified
         self._name_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -101,12 +107,37 @@ class Authenticator:
             lock = self._name_locks[key] = asyncio.Lock()
         return lock
 
-    def authenticate(self, token: str, use: bool = True) -> Principal:
+    async def principal_of(self, token: str, use: bool = True) -> Principal:
         """The principal behind a token. Raises AuthenticationError if it is not valid now.
 
-        Each call counts as a use of the token's login session (the inactivity logout), unless
-        `use` is False (an open event stream checking that its token is still valid).
+        A token verified before (and not revoked since) costs a dictionary look-up; any other is
+        verified against the store on a worker thread, never on the event loop. Each call counts
+        as a use of the token's login session (the inactivity logout), unless `use` is False.
         """
+        principal = self._verified.get(token, self._clock.now())
+        if principal is None:
+            return await asyncio.to_thread(self.authenticate, token, use)
+        self._use_session(principal.claims, use)
+        return principal
+
+    def authenticate(self, token: str, use: bool = True) -> Principal:
+        """The principal behind a token, verified against the store now (and remembered).
+
+        Raises AuthenticationError if it is not valid now. Each call counts as a use of the
+        token's login session (the inactivity logout), unless `use` is False (an open event
+        stream checking that its token is still valid).
+        """
+        since = self._verified.epoch
+        try:
+            principal = self._verify(token)
+            self._use_session(principal.claims, use)
+        except AuthenticationError:
+            self._verified.forget([token])
+            raise
+        self._verified.remember(token, principal, since)
+        return principal
+
+    def _verify(self, token: str) -> Principal:
         claims = self._issuer.verify(token)
         if self._revoked.is_revoked(claims.jti):
             raise AuthenticationError("The token has been revoked by a logout; log in again.")
@@ -117,12 +148,32 @@ class Authenticator:
             raise AuthenticationError(
                 "The token was issued before the user's password or role changed; log in again."
             )
+        role = Role(user.role)
+        return Principal(user.id, user.user_name, role, permissions_of(role), claims)
+
+    def _use_session(self, claims: TokenClaims, use: bool) -> None:
         if use:
             self._activity.use(claims)
         else:
             self._activity.check(claims)
-        role = Role(user.role)
-        return Principal(user.id, user.user_name, role, permissions_of(role), claims)
+
+    def revalidate(self) -> None:
+        """Forget remembered tokens that another process has made invalid since they were
+        verified (a new password, a new role, a removed user, a logout on another server of the
+        same database), and those that have expired. Two queries, whatever the number of
+        tokens; the server runs this every REVALIDATE_SECONDS on a worker thread."""
+        self._verified.forget_expired(self._clock.now())
+        remembered = self._verified.remembered()
+        if not remembered:
+            return
+        generations = self._users.generations()
+        revoked = self._revoked.revoked_among({p.claims.jti for _, p in remembered})
+        self._verified.forget(
+            token
+            for token, principal in remembered
+            if generations.get(principal.user_id) != principal.claims.generation
+            or principal.claims.jti in revoked
+        )
 
     def renew(self, principal: Principal) -> AuthenticateResponse:
         """A fresh token for the same user and login session; the old one stays valid until
@@ -170,3 +221,16 @@ class Authenticator:
             password_expires_in_days=PASSWORD_EXPIRES_IN_DAYS,
             notify_password_expires_soon=False,
         )
+
+
+async def keep_verified_tokens_fresh(
+    authenticator: Authenticator, every: float | None = None
+) -> None:
+    """Revalidate the remembered tokens every `every` seconds (REVALIDATE_SECONDS by default),
+    off the event loop, until cancelled."""
+    while True:
+        await asyncio.sleep(every or REVALIDATE_SECONDS)
+        try:
+            await asyncio.to_thread(authenticator.revalidate)
+        except Exception:  # the database may be briefly unreachable; try again next time
+            logger.exception("could not revalidate the remembered tokens")

@@ -31,6 +31,9 @@ logger = logging.getLogger("mlprep.auth")
 
 FLUSH_SECONDS = 30.0
 WATCH_SECONDS = 1.0
+# A session's last use is noted to the second: a client polling many times a second costs one
+# update a second, and the logout comes at most that much early.
+TOUCH_EVERY = timedelta(seconds=1)
 INACTIVE = "The session was not used for {minutes} minutes and has been logged out; log in again."
 
 
@@ -155,6 +158,8 @@ class SessionActivity:
             raise AuthenticationError(INACTIVE.format(minutes=minutes))
         if not touch:
             return
+        if session.dirty and not session.warned and now - session.use.last_used_at < TOUCH_EVERY:
+            return  # used within the last second and not yet written: nothing new to note
         with self._lock:
             current = self._sessions.get(claims.session, session)
             use = replace(current.use, last_used_at=max(now, current.use.last_used_at))

@@ -9,6 +9,7 @@ more wait, and beyond that a login is refused at once (503 with Retry-After).
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -19,9 +20,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from mlprep.errors import ServiceBusyError
 
 _hasher = PasswordHasher()
-# Verified against when the user does not exist, so that an unknown name costs the same time as a
-# wrong password and timing tells nothing about which names exist.
-_DUMMY_HASH = _hasher.hash("no such user")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the user does not exist, so that an unknown name costs the same
+    time as a wrong password and timing tells nothing about which names exist. Made once, on a
+    password-checking thread as the server starts (`PasswordChecks`), not at import: an argon2
+    hash takes a good part of a second on a busy machine, and start-up would wait for it."""
+    return _hasher.hash("no such user")
+
 
 BUSY_MESSAGE = "The server is busy checking other logins; try again in a moment."
 
@@ -34,7 +42,9 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether `password` matches; with no hash, spends the same effort and answers False."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (
+            _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        )
     except (VerificationError, InvalidHashError):
         return False
 
@@ -44,6 +54,7 @@ class PasswordChecks:
 
     def __init__(self, concurrency: int = 2, queue_size: int = 32) -> None:
         self._executor = ThreadPoolExecutor(concurrency, thread_name_prefix="password-check")
+        self._executor.submit(_dummy_hash)
         self._capacity = concurrency + queue_size
         self._admitted = 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import tzinfo
 
 from mlprep.audit import AuditTrail
@@ -20,7 +21,12 @@ from mlprep.store.counters import ChannelCounterStore
 
 
 class ChannelCounters:
-    """The counters of the channels the instrument has."""
+    """The counters of the channels the instrument has.
+
+    They are held in memory (each read is a look-up) and written through to the store: a reset or
+    a setting here writes first, then changes memory; counters moved by runs and protocol runs
+    are committed by their stores, then told here (`moved`).
+    """
 
     def __init__(
         self,
@@ -33,19 +39,33 @@ class ChannelCounters:
         self._channels = channels
         self._bus = bus
         self._audit = audit
+        self._lock = threading.Lock()
         store.ensure(channels)
+        self._values: tuple[CounterValues, ...] = ()
+        self._wire: tuple[ChannelCounter, ...] = ()
+        self.reload()
 
-    def all(self) -> list[ChannelCounter]:
-        """One entry per channel present, Front first."""
-        return [values.to_wire() for values in self._store.all(self._channels)]
+    def reload(self) -> None:
+        """Read the counters back from the store (after a factory reset zeroed them there)."""
+        with self._lock:
+            self._keep(tuple(self._store.all(self._channels)))
+
+    def moved(self, channel: Channel, deltas: dict[CounterKind, int]) -> None:
+        """Counters moved by a committed action or protocol run: the same moves in memory."""
+        with self._lock:
+            self._keep(tuple(v.moved(deltas) if v.channel is channel else v for v in self._values))
+
+    def all(self) -> tuple[ChannelCounter, ...]:
+        """One entry per channel present, Front first (the same object while none changes)."""
+        return self._wire
 
     def with_lifetime(self) -> list[CounterValues]:
         """Counters with their lifetime totals (mlprep's extension)."""
-        return self._store.all(self._channels)
+        return list(self._values)
 
     def all_with_lifetime(self) -> list[ChannelCounterWithLifetime]:
         """Every channel's counters and lifetime totals, Front first."""
-        return [values.with_lifetime() for values in self._store.all(self._channels)]
+        return [values.with_lifetime() for values in self._values]
 
     def usage(self, limit: int, zone: tzinfo) -> list[RunCounterUsage]:
         """What the latest `limit` runs moved, oldest first, times in the instrument's zone."""
@@ -74,6 +94,7 @@ class ChannelCounters:
         """Set one channel's four counters to 0 (audited; lifetime totals stay)."""
         channel = self.channel(text)
         self._store.reset(channel)
+        self._set(channel, {kind: 0 for kind in CounterKind})
         self._audit.record("counters.reset", actor=actor, target=channel.value)
         self._announce(channel, "reset")
         return channel
@@ -82,6 +103,7 @@ class ChannelCounters:
         """Set counters to chosen values (the simulator's control)."""
         channel = self.channel(text)
         self._store.set_values(channel, values)
+        self._set(channel, values)
         self._audit.record(
             "simulator.counters.set",
             actor=actor,
@@ -90,6 +112,14 @@ class ChannelCounters:
         )
         self._announce(channel, "set")
         return channel
+
+    def _set(self, channel: Channel, values: dict[CounterKind, int]) -> None:
+        with self._lock:
+            self._keep(tuple(v.set_to(values) if v.channel is channel else v for v in self._values))
+
+    def _keep(self, values: tuple[CounterValues, ...]) -> None:
+        self._values = values
+        self._wire = tuple(value.to_wire() for value in values)
 
     def _announce(self, channel: Channel, how: str) -> None:
         self._bus.publish(

@@ -37,6 +37,19 @@ class CounterValues:
     values: dict[CounterKind, int]
     lifetime: dict[CounterKind, int]
 
+    def moved(self, deltas: dict[CounterKind, int]) -> CounterValues:
+        """These counters after `deltas` (wrapping) and the lifetime totals after them too."""
+        values = dict(self.values)
+        lifetime = dict(self.lifetime)
+        for kind, delta in deltas.items():
+            values[kind] = wrap_add(values.get(kind, 0), delta)
+            lifetime[kind] = lifetime.get(kind, 0) + delta
+        return CounterValues(self.channel, values, lifetime)
+
+    def set_to(self, values: dict[CounterKind, int]) -> CounterValues:
+        """These counters with some set to chosen values (lifetime totals stay)."""
+        return CounterValues(self.channel, {**self.values, **values}, self.lifetime)
+
     def to_wire(self) -> ChannelCounter:
         """As `GET /maintenance/channel-counters` reports it."""
         return ChannelCounter(name=self.channel, **totals(self.values).model_dump())

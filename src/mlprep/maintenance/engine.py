@@ -2,6 +2,12 @@
 
 Every state change is committed to the store before it is announced on the event bus, so a
 client that hears of a change can read it back, and a crash loses nothing that was announced.
+
+Store calls run off the event loop (`Commits`: one worker thread, in order), so that a slow
+database never holds up other requests or the event streams. Each operation that changes the run
+(start, an answer, an abort, each step of the drive loop) holds `_changes` from its first check to
+its last announcement: with commits awaited in between, the lock keeps each one whole, as if it
+ran without a pause, so they never interleave.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -28,6 +35,8 @@ from mlprep.maintenance.catalogue import (
     ProcedureDefinition,
     ViewStep,
 )
+from mlprep.maintenance.channel_counters import ChannelCounters
+from mlprep.maintenance.commits import Commits
 from mlprep.maintenance.run_announcements import RunAnnouncer
 from mlprep.store.procedures import ProcedureStore
 from mlprep.store.runs import CounterMove, ErrorRecord, RunEnd, RunRecord, RunStore, ViewRecord
@@ -38,6 +47,9 @@ ERROR_RESULTS = (ViewResult.YES, ViewResult.OK, ViewResult.ABORT)
 RECOVERY_OF = {ViewResult.YES: "Retry", ViewResult.OK: "Continue", ViewResult.ABORT: "Abort"}
 PENDING = "Pending"
 ERROR_IMAGE = "maintenance-error.png"
+
+# Told of each completed run once its end is committed: (procedure id, when it completed).
+CompletionListener = Callable[[str, datetime], None]
 
 
 @dataclass
@@ -88,6 +100,7 @@ class RunEngine:
         ids: IdGenerator,
         bus: EventBus,
         audit: AuditTrail,
+        counters: ChannelCounters,
     ) -> None:
         self._catalogue = catalogue
         self._procedures = procedures
@@ -97,8 +110,12 @@ class RunEngine:
         self._ids = ids
         self._announce = RunAnnouncer(bus, instrument.info.time_zone)
         self._audit = audit
+        self._counters = counters
+        self._completion_listeners: list[CompletionListener] = []
         self._active: _ActiveRun | None = None
-        self._start_lock = asyncio.Lock()
+        self._changes = asyncio.Lock()
+        self._commit = Commits()
+        self._history_replaced = 0
 
     @property
     def zone(self) -> tzinfo:
@@ -115,6 +132,20 @@ class RunEngine:
         """The running action's start and duration, while an action runs."""
         return self._active.action_timing if self._active else None
 
+    @property
+    def version(self) -> int:
+        """Moves on with every store call the engine makes and with each replacement of the run
+        history (a factory reset): readers of runs and errors key what they keep on it."""
+        return self._commit.finished + self._history_replaced
+
+    def history_replaced(self) -> None:
+        """The run history was rewritten outside the engine (a factory reset)."""
+        self._history_replaced += 1
+
+    def when_completed(self, listener: CompletionListener) -> None:
+        """Tell `listener` of every run that completes, once its end is committed."""
+        self._completion_listeners.append(listener)
+
     def ensure_idle(self, what: str) -> None:
         """Raises ConflictError while a run is in progress (`what` names the refused operation)."""
         if self._active is not None:
@@ -129,9 +160,9 @@ class RunEngine:
             NotFoundError: no such (active) procedure.
             ConflictError: a run is already in progress.
         """
-        async with self._start_lock:
+        async with self._changes:
             self.ensure_idle("start a maintenance procedure")
-            stored = self._procedures.get(procedure_id)
+            stored = await self._commit(self._procedures.get, procedure_id)
             definition = self._catalogue.by_id(procedure_id)
             if stored is None or definition is None:
                 raise NotFoundError(f"There is no maintenance procedure with id '{procedure_id}'.")
@@ -147,11 +178,15 @@ class RunEngine:
                 abort_requested=False,
                 inputs={},
             )
-            self._runs.create(record)
+            await self._commit(self._runs.create, record)
             active = _ActiveRun(record, definition)
             self._active = active
-            self._audit.record(
-                "maintenance.start", actor=actor, target=definition.name, detail=f"run {record.id}"
+            await self._commit(
+                self._audit.record,
+                "maintenance.start",
+                actor=actor,
+                target=definition.name,
+                detail=f"run {record.id}",
             )
             self._announce_state(active, RunState.RUNNING)
             active.task = asyncio.create_task(self._drive(active), name=f"run-{record.id}")
@@ -168,7 +203,22 @@ class RunEngine:
             NotFoundError: the view is unknown or already closed.
             InvalidRequestError: the view does not allow `result`, or needs an input.
         """
-        view = self._runs.view(view_id)
+        async with self._changes:
+            view = await self._commit(self._runs.view, view_id)
+            self._check_answer(view_id, view, result, input_text)
+            assert view is not None
+            if not await self._close(view, result, input_text, actor):
+                raise NotFoundError(
+                    f"There is no open view with id '{view_id}'; it was closed already by "
+                    "another client."
+                )
+
+    @staticmethod
+    def _check_answer(
+        view_id: str, view: ViewRecord | None, result: ViewResult, input_text: str | None
+    ) -> None:
+        """Raises NotFoundError or InvalidRequestError unless `view` is open and takes `result`
+        (with an input where it needs one)."""
         if view is None or view.closed_at is not None:
             raise NotFoundError(
                 f"There is no open view with id '{view_id}'; it may have been closed already by "
@@ -185,21 +235,17 @@ class RunEngine:
                 f"The view '{view.title}' needs an input: send it as viewInput.",
                 {"viewInput": ["This view needs an input."]},
             )
-        if not self._close(view, result, input_text, actor):
-            raise NotFoundError(
-                f"There is no open view with id '{view_id}'; it was closed already by another "
-                "client."
-            )
 
-    def answer_error(self, error_id: str, result: ViewResult, actor: str) -> bool:
+    async def answer_error(self, error_id: str, result: ViewResult, actor: str) -> bool:
         """Answer a pending error as its Error view would be answered (`result` one of the view's
         results); the first answer wins. Returns False if the view was closed already."""
-        view = self._runs.error_view(error_id)
-        if view is None or view.closed_at is not None:
-            return False
-        return self._close(view, result, None, actor)
+        async with self._changes:
+            view = await self._commit(self._runs.error_view, error_id)
+            if view is None or view.closed_at is not None:
+                return False
+            return await self._close(view, result, None, actor)
 
-    def _close(
+    async def _close(
         self, view: ViewRecord, result: ViewResult, input_text: str | None, actor: str
     ) -> bool:
         """Close an open view with an answer it allows, and tell the waiting run; False if
@@ -208,12 +254,14 @@ class RunEngine:
         active = self._active
         answering = active if active is not None and active.open_view_id == view_id else None
         end = self._end_after(answering, view, result) if answering else None
-        closed = self._runs.close_view(
+        now = self._clock.now()
+        closed = await self._commit(
+            self._runs.close_view,
             view_id,
             result.value,
             input_text,
             actor,
-            self._clock.now(),
+            now,
             recovery=RECOVERY_OF.get(result) if view.error_id else None,
             keep_input_as=view.title if view.input_required else None,
             end=end,
@@ -222,7 +270,10 @@ class RunEngine:
             return False
         if answering is not None and end is not None:
             answering.ended = end.state
-        self._audit.record(
+            if end.state is RunState.COMPLETED:
+                await self._commit(self._completed, answering, now)
+        await self._commit(
+            self._audit.record,
             "maintenance.close-view",
             actor=actor,
             target=view_id,
@@ -284,29 +335,33 @@ class RunEngine:
         Raises:
             ConflictError: nothing is running.
         """
-        active = self._active
-        if active is None:
-            raise ConflictError("No maintenance procedure is running; there is nothing to abort.")
-        if active.ended is not None:
-            raise ConflictError(
-                f"'{active.definition.name}' has just ended ({active.ended.value}); there is "
-                "nothing to abort."
+        async with self._changes:
+            active = self._active
+            if active is None:
+                raise ConflictError(
+                    "No maintenance procedure is running; there is nothing to abort."
+                )
+            if active.ended is not None:
+                raise ConflictError(
+                    f"'{active.definition.name}' has just ended ({active.ended.value}); there is "
+                    "nothing to abort."
+                )
+            if active.abort_requested:
+                return
+            active.abort_requested = True
+            await self._commit(self._runs.request_abort, active.record.id)
+            await self._commit(
+                self._audit.record,
+                "maintenance.abort",
+                actor=actor,
+                target=active.definition.name,
+                detail=f"run {active.record.id}",
             )
-        if active.abort_requested:
-            return
-        active.abort_requested = True
-        self._runs.request_abort(active.record.id)
-        self._audit.record(
-            "maintenance.abort",
-            actor=actor,
-            target=active.definition.name,
-            detail=f"run {active.record.id}",
-        )
-        self._announce_state(active, RunState.ABORTING)
-        if active.answer is not None and not active.answer.done():
-            active.answer.set_exception(_AbortRun())
-        if active.action is not None and not active.action.done():
-            active.action.cancel()
+            self._announce_state(active, RunState.ABORTING)
+            if active.answer is not None and not active.answer.done():
+                active.answer.set_exception(_AbortRun())
+            if active.action is not None and not active.action.done():
+                active.action.cancel()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -332,7 +387,12 @@ class RunEngine:
         with contextlib.suppress(asyncio.CancelledError):
             await active.task
         self._active = None
-        self._end_unfinished()
+        # After the calls handed over before the cancellation: none can undo the interruption.
+        await self._commit(self._end_unfinished)
+
+    def close(self) -> None:
+        """Stop the thread that commits (after the calls handed over)."""
+        self._commit.close()
 
     # -- the drive loop ----------------------------------------------------------------------
 
@@ -356,7 +416,7 @@ class RunEngine:
         except Exception:
             logger.exception("run %s failed", active.record.id)
             outcome = RunState.FAILED
-        self._finish(active, outcome)
+        await self._finish(active, outcome)
 
     async def _run_view_step(self, active: _ActiveRun, view: ViewStep, step: int) -> int:
         if view.only_if is not None:
@@ -379,7 +439,7 @@ class RunEngine:
             raise _AbortRun
         if active.ended is not None:
             return len(active.definition.steps)  # the answer ended the run: nothing is left
-        self._set_state(active, RunState.RUNNING, step)
+        await self._set_state(active, RunState.RUNNING, step)
         return step if outcome is Outcome.REPEAT else step + 1
 
     async def _run_action_step(self, active: _ActiveRun, action: ActionStep, step: int) -> int:
@@ -388,7 +448,7 @@ class RunEngine:
             return step + 1  # a one-channel instrument skips the Rear channel's actions
         request = OperationRequest(action.operation, action.channel, action.duration, action.faults)
         while True:
-            self._set_state(active, RunState.RUNNING, step)
+            await self._set_state(active, RunState.RUNNING, step)
             try:
                 active.action_timing = ActionTiming(self._clock.now(), action.duration)
                 active.action = asyncio.ensure_future(self._instrument.perform(request))
@@ -411,10 +471,10 @@ class RunEngine:
             finally:
                 active.action = None
                 active.action_timing = None
-            self._complete_action(active, action, step, result.reading)
+            await self._complete_action(active, action, step, result.reading)
             return step + 1
 
-    def _complete_action(
+    async def _complete_action(
         self, active: _ActiveRun, action: ActionStep, step: int, reading: float | None
     ) -> None:
         move = (
@@ -423,11 +483,20 @@ class RunEngine:
             else None
         )
         kept = (action.reading, f"{reading:g}") if action.reading and reading is not None else None
-        self._runs.complete_action(active.record.id, step + 1, move, kept, self._clock.now())
-        if action.reading and reading is not None:
-            active.readings[action.reading] = reading
-        if move is not None:
-            self._announce.counters_moved(move.channel, move.deltas)
+        async with self._changes:
+            await self._commit(
+                self._runs.complete_action,
+                active.record.id,
+                step + 1,
+                move,
+                kept,
+                self._clock.now(),
+            )
+            if action.reading and reading is not None:
+                active.readings[action.reading] = reading
+            if move is not None:
+                self._counters.moved(move.channel, move.deltas)
+                self._announce.counters_moved(move.channel, move.deltas)
 
     async def _raise_error(
         self, active: _ActiveRun, action: ActionStep, step: int, message: str
@@ -455,11 +524,12 @@ class RunEngine:
             False,
             error.id,
         )
-        self._runs.raise_error(error, view)
-        active.state = RunState.ERROR_PENDING
-        self._announce.error_raised(error)
-        self._announce.view_opened(view)
-        self._announce_state(active, RunState.ERROR_PENDING)
+        async with self._changes:
+            await self._commit(self._runs.raise_error, error, view)
+            active.state = RunState.ERROR_PENDING
+            self._announce.error_raised(error)
+            self._announce.view_opened(view)
+            self._announce_state(active, RunState.ERROR_PENDING)
         answer = await self._wait_for_answer(active, view.id)
         return answer.result
 
@@ -486,10 +556,11 @@ class RunEngine:
             input_required,
             error_id,
         )
-        self._runs.open_view(view, RunState.WAITING_FOR_VIEW)
-        active.step = step
-        self._announce.view_opened(view)
-        self._announce_state(active, RunState.WAITING_FOR_VIEW)
+        async with self._changes:
+            await self._commit(self._runs.open_view, view, RunState.WAITING_FOR_VIEW)
+            active.step = step
+            self._announce.view_opened(view)
+            self._announce_state(active, RunState.WAITING_FOR_VIEW)
         return await self._wait_for_answer(active, view.id)
 
     async def _wait_for_answer(self, active: _ActiveRun, view_id: str) -> _Answer:
@@ -532,45 +603,54 @@ class RunEngine:
             error_id=error_id,
         )
 
-    def _finish(self, active: _ActiveRun, outcome: RunState) -> None:
-        open_view = active.open_view_id
-        # An error left waiting when the operator aborted the run was answered by that abort.
-        if active.ended is not None:
-            outcome = active.ended  # committed already, with the answer that ended the run
-        else:
-            unanswered = (
-                (PENDING, RECOVERY_OF[ViewResult.ABORT]) if outcome is RunState.ABORTED else None
-            )
-            self._runs.finish(
-                active.record.id,
-                RunEnd(outcome, unanswered),
-                self._clock.now(),
-                "mlprep: run ended",
-            )
-        self._active = None
-        if open_view:
-            self._announce.view_closed(
-                open_view,
-                active.record.id,
-                None,
-                None,
-                "mlprep",
-                "View closed because the run ended",
-            )
-        self._announce_state(active, outcome)
-        self._announce.finished(active.record.id, active.definition, outcome)
+    async def _finish(self, active: _ActiveRun, outcome: RunState) -> None:
+        async with self._changes:
+            open_view = active.open_view_id
+            # An error left waiting when the operator aborted the run was answered by that abort.
+            if active.ended is not None:
+                outcome = active.ended  # committed already, with the answer that ended the run
+            else:
+                unanswered = (
+                    (PENDING, RECOVERY_OF[ViewResult.ABORT])
+                    if outcome is RunState.ABORTED
+                    else None
+                )
+                now = self._clock.now()
+                end = RunEnd(outcome, unanswered)
+                await self._commit(
+                    self._runs.finish, active.record.id, end, now, "mlprep: run ended"
+                )
+                if outcome is RunState.COMPLETED:
+                    await self._commit(self._completed, active, now)
+            self._active = None
+            if open_view:
+                self._announce.view_closed(
+                    open_view,
+                    active.record.id,
+                    None,
+                    None,
+                    "mlprep",
+                    "View closed because the run ended",
+                )
+            self._announce_state(active, outcome)
+            self._announce.finished(active.record.id, active.definition, outcome)
+
+    def _completed(self, active: _ActiveRun, at: datetime) -> None:
+        for listener in self._completion_listeners:
+            listener(active.record.procedure_id, at)
 
     # -- announcing -------------------------------------------------------------------------
 
-    def _set_state(self, active: _ActiveRun, state: RunState, step: int) -> None:
-        if active.abort_requested:
-            # A safe point: an aborting run ends here instead of reporting Running again.
-            raise _AbortRun
-        if active.state is state and active.step == step:
-            return
-        self._runs.set_state(active.record.id, state, step)
-        active.step = step
-        self._announce_state(active, state)
+    async def _set_state(self, active: _ActiveRun, state: RunState, step: int) -> None:
+        async with self._changes:
+            if active.abort_requested:
+                # A safe point: an aborting run ends here instead of reporting Running again.
+                raise _AbortRun
+            if active.state is state and active.step == step:
+                return
+            await self._commit(self._runs.set_state, active.record.id, state, step)
+            active.step = step
+            self._announce_state(active, state)
 
     def _announce_state(self, active: _ActiveRun, state: RunState) -> None:
         active.state = state

@@ -64,7 +64,7 @@ class ErrorLog:
         """The errors that wait for an answer, oldest first."""
         return [self._pending(item) for item in self._store.pending()]
 
-    def respond(self, answer: RuntimeErrorResponse, actor: str) -> None:
+    async def respond(self, answer: RuntimeErrorResponse, actor: str) -> None:
         """Answer a pending error.
 
         Raises:
@@ -77,7 +77,7 @@ class ErrorLog:
         if logged is None:
             raise NotFoundError(f"There is no error with id '{answer.id}'.")
         recovery = self._chosen(answer, logged)
-        if not logged.pending or not self._engine.answer_error(
+        if not logged.pending or not await self._engine.answer_error(
             logged.error.id, RESULT_OF[recovery], actor
         ):
             raise ConflictError(self._not_pending(answer.id))

@@ -31,15 +31,29 @@ class RunHistory:
         self._catalogue = catalogue
         self._engine = engine
         self._clock = clock
+        self._errors: tuple[int, tuple[MaintenanceError, ...]] | None = None
 
     def errors(self) -> list[MaintenanceError]:
         """Errors of the current run, else of the most recent one; oldest first."""
+        return list(self.error_listing())
+
+    def error_listing(self) -> tuple[MaintenanceError, ...]:
+        """`errors()`, as the same object while the runs do not change: read from the store once
+        per change (the engine's `version`), so polling costs no database statement."""
+        version = self._engine.version
+        kept = self._errors
+        if kept is not None and kept[0] == version:
+            return kept[1]
         run_id = self._engine.active_run_id
         record = self._runs.get(run_id) if run_id else self._runs.latest()
-        if record is None:
-            return []
         zone = self._engine.zone
-        return [error_to_wire(error, zone) for error in self._runs.errors_of(record.id)]
+        errors = (
+            tuple(error_to_wire(error, zone) for error in self._runs.errors_of(record.id))
+            if record is not None
+            else ()
+        )
+        self._errors = (version, errors)
+        return errors
 
     def current(self) -> Run | None:
         """The run in progress, if any."""
@@ -79,7 +93,10 @@ class RunHistory:
     def _details(self, record: RunRecord) -> Run:
         zone = self._engine.zone
         views = [view_to_wire(view, zone) for view in self._runs.views_of(record.id)]
-        open_view = next((view for view in views if view.closed_at is None), None)
+        # An aborting run asks nothing more: the view it showed closes as the run ends.
+        open_view = None
+        if record.state is not RunState.ABORTING:
+            open_view = next((view for view in views if view.closed_at is None), None)
         definition = self._catalogue.by_id(record.procedure_id)
         title = None
         if definition and record.step_index < len(definition.steps):

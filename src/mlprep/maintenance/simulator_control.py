@@ -31,9 +31,9 @@ from mlprep.maintenance.channel_counters import ChannelCounters
 from mlprep.maintenance.counters import CounterKind
 from mlprep.maintenance.engine import RunEngine
 from mlprep.maintenance.procedures import Procedures
+from mlprep.maintenance.protocol_runs import ProtocolRuns
 from mlprep.maintenance.uv_routine import DEFAULT_INTERVAL
 from mlprep.store.factory_reset import FactoryResetStore
-from mlprep.store.protocol_runs import ProtocolRunStore
 
 # Far enough below the platform's largest date that every due date computed from "now" still fits.
 CLOCK_LIMIT = datetime(9000, 1, 1, tzinfo=UTC)
@@ -49,7 +49,7 @@ class SimulatorControl:
         engine: RunEngine,
         procedures: Procedures,
         counters: ChannelCounters,
-        protocol_runs: ProtocolRunStore,
+        protocol_runs: ProtocolRuns,
         factory_reset_store: FactoryResetStore,
         ids: IdGenerator,
         bus: EventBus,
@@ -294,7 +294,9 @@ class SimulatorControl:
         """
         self._engine.ensure_idle("reset the instrument to its factory state")
         self._factory_reset_store.reset(DEFAULT_INTERVAL)
-        self._procedures.initialize(actor)
+        self._engine.history_replaced()
+        self._counters.reload()
+        self._procedures.initialize(actor)  # reads the rest of the state back
         self._instrument.factory_reset()
         self._audit.record("simulator.factory-reset", actor=actor, target="instrument")
         for channel in self._instrument.info.channels:

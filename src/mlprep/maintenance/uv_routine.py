@@ -29,26 +29,43 @@ class UvSettingStore(Protocol):
 
 
 class UvRoutine:
-    """Reads and changes the UV routine setting; a change takes effect at once."""
+    """Reads and changes the UV routine setting; a change takes effect at once.
+
+    The setting is held in memory (read on every procedure listing) and written through to the
+    store.
+    """
 
     def __init__(self, store: UvSettingStore, audit: AuditTrail, bus: EventBus) -> None:
         self._store = store
         self._audit = audit
         self._bus = bus
+        self._interval = store.uv_interval()
+        self._settings = UvRoutineSettings(interval=self._interval)
+
+    def uv_interval(self) -> UvInterval:
+        """The present interval."""
+        return self._interval
+
+    def reload(self) -> None:
+        """Read the setting back from the store (after a factory reset rewrote it there)."""
+        self._interval = self._store.uv_interval()
+        self._settings = UvRoutineSettings(interval=self._interval)
 
     @staticmethod
-    def options() -> list[UvRoutineIntervalOption]:
+    def options() -> tuple[UvRoutineIntervalOption, ...]:
         """All four intervals, ids 0–3."""
-        return list(OPTIONS)
+        return OPTIONS
 
     def settings(self) -> UvRoutineSettings:
-        """The present setting."""
-        return UvRoutineSettings(interval=self._store.uv_interval())
+        """The present setting (the same object while it does not change)."""
+        return self._settings
 
     def change(self, interval: UvInterval, actor: str) -> None:
         """Store a new interval (audited)."""
-        before = self._store.uv_interval()
+        before = self._interval
         self._store.set_uv_interval(interval)
+        self._interval = interval
+        self._settings = UvRoutineSettings(interval=interval)
         self._audit.record(
             "uv-routine.set",
             actor=actor,

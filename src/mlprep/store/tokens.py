@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import Engine, delete, select
@@ -35,3 +36,13 @@ class RevokedTokenStore:
                 select(revoked_tokens.c.jti).where(revoked_tokens.c.jti == jti)
             ).first()
         return row is not None
+
+    def revoked_among(self, jtis: Collection[str]) -> set[str]:
+        """Which of these `jti`s have been revoked."""
+        if not jtis:
+            return set()
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(revoked_tokens.c.jti).where(revoked_tokens.c.jti.in_(list(jtis)))
+            ).all()
+        return {row.jti for row in rows}

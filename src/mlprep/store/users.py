@@ -67,6 +67,12 @@ class UserStore:
             rows = connection.execute(select(users).order_by(users.c.user_name_folded)).all()
         return [_record(row) for row in rows]
 
+    def generations(self) -> dict[str, int]:
+        """Every user's id with their token generation."""
+        with self._engine.connect() as connection:
+            rows = connection.execute(select(users.c.id, users.c.token_generation)).all()
+        return {row.id: row.token_generation for row in rows}
+
     def count(self) -> int:
         """How many users there are."""
         with self._engine.connect() as connection:

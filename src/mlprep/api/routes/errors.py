@@ -77,7 +77,7 @@ async def check_for_pending_errors(_: Viewer, services: ServicesDep) -> list[Pen
 async def respond_to_runtime_error(
     body: RuntimeErrorResponse, principal: Executor, services: ServicesDep
 ) -> Response:
-    services.error_log.respond(body, principal.user_name)
+    await services.error_log.respond(body, principal.user_name)
     return Response(status_code=200)
 
 

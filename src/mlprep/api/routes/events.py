@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any
@@ -126,11 +126,16 @@ def still_valid(services: Services, token: str) -> bool:
     return True
 
 
+async def still_valid_now(services: Services, token: str) -> bool:
+    """`still_valid`, checked against the store on a worker thread (not on the event loop)."""
+    return await asyncio.to_thread(still_valid, services, token)
+
+
 async def revoked_later(services: Services, token: str, every: float = RECHECK_SECONDS) -> None:
     """Returns once `token` stops being valid, checking it every `every` seconds."""
     while True:
         await asyncio.sleep(every)
-        if not still_valid(services, token):
+        if not await still_valid_now(services, token):
             return
 
 
@@ -266,10 +271,14 @@ def parse_streams(text: str) -> frozenset[Stream]:
     return frozenset(Stream(name) for name in names)
 
 
+async def _always_valid() -> bool:
+    return True
+
+
 async def server_sent_events(
     subscription: Subscription,
     ping_seconds: float,
-    still_valid: Callable[[], bool] = lambda: True,
+    still_valid: Callable[[], Awaitable[bool]] = _always_valid,
     recheck_seconds: float = RECHECK_SECONDS,
 ) -> AsyncIterator[str]:
     """The subscription's events as SSE frames, with a comment line whenever it is quiet for
@@ -285,7 +294,7 @@ async def server_sent_events(
         except TimeoutError:
             if loop.time() >= next_check:
                 next_check = loop.time() + recheck_seconds
-                if not still_valid():
+                if not await still_valid():
                     yield f": stream ended: {REVOKED}\n\n"
                     return
             if loop.time() >= next_ping:
@@ -315,7 +324,7 @@ class EventStreamResponse(StreamingResponse):
         self,
         bus: EventBus,
         subscription: Subscription,
-        still_valid: Callable[[], bool] = lambda: True,
+        still_valid: Callable[[], Awaitable[bool]] = _always_valid,
         ping_seconds: float = PING_SECONDS,
     ) -> None:
         super().__init__(
@@ -377,5 +386,5 @@ async def get_events(
 ) -> EventStreamResponse:
     subscription = services.bus.subscribe(parse_streams(streams), holder_of(reader.principal))
     return EventStreamResponse(
-        services.bus, subscription, partial(still_valid, services, reader.token)
+        services.bus, subscription, partial(still_valid_now, services, reader.token)
     )

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from mlprep import __version__
 from mlprep.api.dependencies import ServicesDep
 from mlprep.contract.health import Health
-from mlprep.store.database import database_kind, ping
+from mlprep.store.database import database_kind
 
 router = APIRouter(tags=["mlprep"])
 
@@ -20,7 +20,7 @@ router = APIRouter(tags=["mlprep"])
     response_model=Health,
 )
 async def health(services: ServicesDep) -> Health:
-    database_ok = ping(services.engine)
+    database_ok = await services.database_check.answers()
     return Health(
         status="Healthy" if database_ok else "Unhealthy",
         version=__version__,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 
 from mlprep.api.bodies import accepts_json_body, json_request_body
 from mlprep.api.dependencies import ServicesDep, requires
+from mlprep.api.prepared import PreparedJson
 from mlprep.api.responses import problem_responses
 from mlprep.auth.permissions import Permission
 from mlprep.auth.principal import Principal
@@ -29,6 +30,13 @@ Executor = Annotated[Principal, Depends(requires(Permission.EXECUTE_MAINTENANCE)
 Configurator = Annotated[Principal, Depends(requires(Permission.MODIFY_MAINTENANCE_SETTINGS))]
 ProcedureId = Annotated[str, Path(description="The id of the maintenance procedure")]
 IMAGE_CACHE = "public, max-age=86400"
+# The hot reads answer with bytes serialized once per state (see api/prepared.py).
+PROCEDURES = PreparedJson(tuple[MaintenanceProcedure, ...])
+PROCEDURE = PreparedJson(MaintenanceProcedureDetails)
+COUNTERS = PreparedJson(tuple[ChannelCounter, ...])
+UV_OPTIONS = PreparedJson(tuple[UvRoutineIntervalOption, ...])
+UV_SETTINGS = PreparedJson(UvRoutineSettings)
+ERRORS = PreparedJson(tuple[MaintenanceError, ...])
 
 
 @router.post(
@@ -52,8 +60,8 @@ async def initialize(principal: Configurator, services: ServicesDep) -> Response
     response_model=list[MaintenanceProcedure],
     responses=problem_responses(401, 403),
 )
-async def get_procedures(_: Viewer, services: ServicesDep) -> list[MaintenanceProcedure]:
-    return services.procedures.all()
+async def get_procedures(_: Viewer, services: ServicesDep) -> Response:
+    return PROCEDURES.response(services.procedures.listing().items)
 
 
 @router.get(
@@ -64,8 +72,8 @@ async def get_procedures(_: Viewer, services: ServicesDep) -> list[MaintenancePr
     response_model=list[MaintenanceError],
     responses=problem_responses(401, 403),
 )
-async def get_errors(_: Viewer, services: ServicesDep) -> list[MaintenanceError]:
-    return services.history.errors()
+async def get_errors(_: Viewer, services: ServicesDep) -> Response:
+    return ERRORS.response(services.history.error_listing())
 
 
 @router.get(
@@ -76,8 +84,8 @@ async def get_errors(_: Viewer, services: ServicesDep) -> list[MaintenanceError]
     response_model=list[ChannelCounter],
     responses=problem_responses(401, 403),
 )
-async def get_channel_counters(_: Viewer, services: ServicesDep) -> list[ChannelCounter]:
-    return services.counters.all()
+async def get_channel_counters(_: Viewer, services: ServicesDep) -> Response:
+    return COUNTERS.response(services.counters.all())
 
 
 @router.post(
@@ -105,8 +113,8 @@ async def reset_channel_counters(
     response_model=list[UvRoutineIntervalOption],
     responses=problem_responses(401, 403),
 )
-async def get_uv_options(_: Viewer, services: ServicesDep) -> list[UvRoutineIntervalOption]:
-    return services.uv_routine.options()
+async def get_uv_options(_: Viewer, services: ServicesDep) -> Response:
+    return UV_OPTIONS.response(services.uv_routine.options())
 
 
 @router.get(
@@ -117,8 +125,8 @@ async def get_uv_options(_: Viewer, services: ServicesDep) -> list[UvRoutineInte
     response_model=UvRoutineSettings,
     responses=problem_responses(401, 403),
 )
-async def get_uv_settings(_: Viewer, services: ServicesDep) -> UvRoutineSettings:
-    return services.uv_routine.settings()
+async def get_uv_settings(_: Viewer, services: ServicesDep) -> Response:
+    return UV_SETTINGS.response(services.uv_routine.settings())
 
 
 @router.put(
@@ -198,10 +206,8 @@ async def get_image(
     response_model=MaintenanceProcedureDetails,
     responses=problem_responses(401, 403, 404),
 )
-async def get_procedure(
-    id: ProcedureId, _: Viewer, services: ServicesDep
-) -> MaintenanceProcedureDetails:
-    return services.procedures.get(id)
+async def get_procedure(id: ProcedureId, _: Viewer, services: ServicesDep) -> Response:
+    return PROCEDURE.response(services.procedures.get(id))
 
 
 @router.post(
