@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from bench.events import bare_push, close_view_to_next_view
 from bench.load import Connection, LoadResult, RawResponse, load, request_bytes
 from bench.report import Comparison, Measured, Report, RunsResult, Sampled, render
 from bench.servers import REPO, Server, baseline_server, mlprep_server
@@ -32,6 +33,7 @@ REPEATS = 3
 SECONDS_PER_RUN = 1  # wrk takes whole seconds
 WARM_UP_REQUESTS = 300
 RUNS = 20
+EVENT_RUNS = 15  # Daily Maintenance runs whose close-views are timed to the next view's event
 WARM_UP_RUNS = 2
 AUTHENTICATE_REQUESTS = 50
 AUTHENTICATE_CONCURRENCY = 4
@@ -298,6 +300,9 @@ async def benchmark(workdir: Path) -> Report:
         procedures = json_body(captured["/api/v1/maintenance"])
         daily = next(p["id"] for p in procedures if p["name"] == DAILY_MAINTENANCE)
         runs = await drive_runs(mlprep, token, daily)
+        print("… close-view → next view event, and a bare push", flush=True)
+        event_latency = await close_view_to_next_view(mlprep.port, token, daily, EVENT_RUNS)
+        push_latency = await bare_push(baseline.port, len(event_latency))
         print("… POST /api/v1/authenticate", flush=True)
         auth = await authenticate(mlprep)
 
@@ -344,6 +349,7 @@ async def benchmark(workdir: Path) -> Report:
         rss=rss,
         notes=notes,
         startup=startup,
+        events=(event_latency, push_latency),
         connections=CONNECTIONS,
         repeats=REPEATS,
     )

@@ -5,6 +5,10 @@
 "headers": [[name, value], ...], "body": "<base64>"}}`), which the benchmark captured from mlprep
 first. No authentication, no database, no routing beyond a dictionary look-up: what is left is the
 cost of uvicorn and the ASGI call itself. Any other path gets an empty 404.
+
+For the event-latency comparison it also keeps the WebSockets opened on any path and, on
+`POST /push`, sends every one of them the text of the request's body, then answers 200: a bare
+POST → WebSocket push.
 """
 
 from __future__ import annotations
@@ -53,10 +57,37 @@ def load_responses(
     return responses
 
 
+PUSHED: tuple[int, list[tuple[bytes, bytes]], bytes] = (200, [(b"content-length", b"0")], b"")
+
+
 def baseline_app(
     responses: dict[tuple[str, str], tuple[int, list[tuple[bytes, bytes]], bytes]],
 ) -> Asgi:
-    """A minimal ASGI application answering `responses`."""
+    """A minimal ASGI application answering `responses` (and pushing to WebSockets)."""
+    sockets: set[Send] = set()
+
+    async def websocket(receive: Receive, send: Send) -> None:
+        await receive()  # websocket.connect
+        await send({"type": "websocket.accept"})
+        sockets.add(send)
+        try:
+            while (await receive())["type"] != "websocket.disconnect":
+                pass
+        finally:
+            sockets.discard(send)
+
+    async def push(receive: Receive, send: Send) -> None:
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        for socket in list(sockets):
+            await socket({"type": "websocket.send", "text": body.decode()})
+        status, headers, content = PUSHED
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": content})
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -67,7 +98,13 @@ def baseline_app(
                 elif message["type"] == "lifespan.shutdown":
                     await send({"type": "lifespan.shutdown.complete"})
                     return
+        if scope["type"] == "websocket":
+            await websocket(receive, send)
+            return
         if scope["type"] != "http":
+            return
+        if (scope["method"], scope["path"]) == ("POST", "/push"):
+            await push(receive, send)
             return
         status, headers, body = responses.get((scope["method"], scope["path"]), NOT_FOUND)
         await send({"type": "http.response.start", "status": status, "headers": headers})

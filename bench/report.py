@@ -98,6 +98,8 @@ class Report:
     rss: list[tuple[str, int]]  # (what, bytes)
     notes: list[str]
     startup: list[tuple[str, float]]  # (server, seconds from exec to a healthy answer)
+    # Seconds: close-view → next view's event (mlprep), POST → pushed frame (baseline).
+    events: tuple[list[float], list[float]]
     connections: int
     repeats: int
 
@@ -202,6 +204,33 @@ def render(report: Report) -> str:
         right_from=1,
         left=[6],
     )
+    closing, pushing = report.events
+    lines += ["", "## Event latency", ""]
+    lines += [
+        "Seconds from sending `POST /api/v1/maintenance/close-view` to the arrival of the next",
+        "view's `maintenancedata` (or the run's `finished`) on `/NimbusLite/instinctevents`,",
+        "one client, runs at speed 0; against the baseline's bare `POST /push` → WebSocket frame.",
+        "",
+    ]
+    paths = (("mlprep close-view → next view", closing), ("baseline POST → push", pushing))
+    event_rows = [
+        [
+            what,
+            str(len(samples)),
+            _ms(percentile(samples, 50) * 1e3),
+            _ms(percentile(samples, 99) * 1e3),
+        ]
+        for what, samples in paths
+    ]
+    event_rows.append(
+        [
+            "Ratio",
+            "",
+            _ratio(percentile(closing, 50), percentile(pushing, 50)),
+            _ratio(percentile(closing, 99), percentile(pushing, 99)),
+        ]
+    )
+    lines += _table(["Path", "Samples", "p50 ms", "p99 ms"], event_rows)
     lines += ["", "## Start-up to healthy", ""]
     lines += _table(
         ["Server", "Seconds"], [[what, f"{seconds:.2f}"] for what, seconds in report.startup]

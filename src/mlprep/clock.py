@@ -68,6 +68,7 @@ class SimulatedClock:
         self._offset = offset
         self._speed = speed
         self._lock = threading.Lock()
+        self._keeping = threading.Lock()
         self._listener = listener
 
     def now(self) -> datetime:
@@ -105,9 +106,13 @@ class SimulatedClock:
             behind = target - self.now()
             if behind > timedelta(0):
                 self._offset += behind
-        if behind > timedelta(0):
-            self._changed()
+        if behind > timedelta(0) and self._listener is not None:
+            # Keeping the offset writes to the database: off the event loop, as runs' commits.
+            await asyncio.to_thread(self._changed)
 
     def _changed(self) -> None:
         if self._listener is not None:
-            self._listener(self._offset, self._speed)
+            # One at a time, each with the values current when it runs: the last one kept is
+            # the newest (the offset never goes back, even after a restart).
+            with self._keeping:
+                self._listener(self._offset, self._speed)

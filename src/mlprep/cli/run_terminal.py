@@ -14,7 +14,7 @@ from mlprep.cli.console import out
 from mlprep.client import Answer, ClientError, ViewPrompt
 from mlprep.client.runs import policy_answer
 from mlprep.contract.maintenance import ViewResult
-from mlprep.contract.runs import Run, ViewKind
+from mlprep.contract.runs import Run, RunState, StepKind, ViewKind
 
 ERROR_CHOICES = {
     "retry": "Yes",
@@ -37,6 +37,7 @@ class RunDisplay:
     _progress: Progress | None = None
     _task: TaskID | None = None
     _step: tuple[int, str | None] | None = None
+    _passed: int = 0  # the steps up to this one have been shown (or were views)
 
     def update(self, run: Run) -> None:
         if not self.show:
@@ -46,10 +47,23 @@ class RunDisplay:
         if step != self._step:
             self._finish_bar()
             self._step = step
+            self._show_actions_passed(run)
         if progress.action_seconds is not None and not run.state.is_terminal:
             self._show_action(run)
+            self._passed = max(self._passed, progress.step)
         if run.state.is_terminal:
             self._finish_bar()
+
+    def _show_actions_passed(self, run: Run) -> None:
+        """Name the actions the run went through between two looks at it (a fast instrument
+        finishes them before a progress bar could show)."""
+        progress = run.progress
+        reached = progress.step_count + 1 if run.state is RunState.COMPLETED else progress.step
+        for number in range(self._passed + 1, reached):
+            step = run.steps[number - 1] if number <= len(run.steps) else None
+            if step is not None and step.kind is StepKind.ACTION:
+                out.print(f"[dim]Step {number}/{progress.step_count}:[/dim] {step.title}")
+        self._passed = max(self._passed, reached - 1)
 
     def _show_action(self, run: Run) -> None:
         progress = run.progress
