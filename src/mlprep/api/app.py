@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
@@ -12,9 +13,11 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIWebSocketRoute
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from mlprep import __version__
 from mlprep.api.access_log import AccessLogMiddleware
+from mlprep.api.hot_reads import HotReads
 from mlprep.api.middleware import RequestContextMiddleware
 from mlprep.api.openapi_document import install_document_finish
 from mlprep.api.path_casing import PathCasing, PathCasingMiddleware
@@ -107,10 +110,35 @@ def end_event_streams(app: FastAPI) -> None:
         services.bus.close()
 
 
+class MlprepApp(FastAPI):
+    """FastAPI, with the reads clients poll answered before its request path.
+
+    The lane (api/hot_reads.py) sits in front of FastAPI's own layers (its telemetry and body
+    limit wrappers, Starlette's error middleware, mlprep's middleware, routing, dependencies):
+    they cost ten times what such a read needs. Whatever the lane does not answer goes through
+    all of them as before.
+    """
+
+    hot_reads: HotReads | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.hot_reads is not None:
+            services: Services | None = getattr(self.state, "services", None)
+            if services is not None and await self.hot_reads.answer(services, scope, send):
+                return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(
-    settings: Settings, services_factory: Callable[[Settings], Services] | None = None
+    settings: Settings,
+    services_factory: Callable[[Settings], Services] | None = None,
+    hot_reads: bool = True,
 ) -> FastAPI:
-    """Build the application; its services open in the lifespan (tests may pass a factory)."""
+    """Build the application; its services open in the lifespan (tests may pass a factory).
+
+    `hot_reads=False` leaves out the lane that answers polled reads from memory (api/hot_reads.py),
+    so that tests can compare its answers with the application's own.
+    """
     factory = services_factory or open_services
 
     @asynccontextmanager
@@ -118,6 +146,10 @@ def create_app(
         services = factory(settings)
         app.state.services = services
         services.engine_runs.recover()
+        # What is loaded by now (the libraries, the app, the services) lives as long as the
+        # server: leave it out of the garbage collector's full passes, each of which took
+        # ~90 ms over it and held every request that long (bench/README.md).
+        gc.freeze()
         watches = [
             asyncio.create_task(
                 watch_sessions(services.activity, partial(announce_warning, services.bus))
@@ -135,7 +167,7 @@ def create_app(
             services.bus.close()
             services.close()
 
-    app = FastAPI(
+    app = MlprepApp(
         title="ML Prep API (v1) - mlprep",
         version=__version__,
         description=DESCRIPTION,
@@ -172,4 +204,6 @@ def create_app(
     app.add_middleware(RequestLimitsMiddleware)
     app.add_middleware(RequestContextMiddleware, simulated=True)
     app.add_middleware(AccessLogMiddleware)  # outermost: times and logs every answer
+    if hot_reads:
+        app.hot_reads = HotReads(VENDOR_PREFIXES, OUR_PREFIX)
     return app

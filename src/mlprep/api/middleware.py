@@ -8,6 +8,13 @@ import secrets
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 1024 * 1024
+# Every answer of the simulator says so.
+SIMULATED_HEADER = (b"x-instrument-simulated", b"true")
+
+
+def new_trace_id() -> str:
+    """A W3C trace-context id for one request (problem responses report it as `traceId`)."""
+    return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-00"
 
 
 class RequestContextMiddleware:
@@ -26,9 +33,9 @@ class RequestContextMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        trace = f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-00"
+        trace = new_trace_id()
         scope["mlprep.trace_id"] = trace
-        extra_headers = [(b"x-instrument-simulated", b"true")] if self.simulated else []
+        extra_headers = [SIMULATED_HEADER] if self.simulated else []
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -3,7 +3,7 @@
 The domain hands out the same object for as long as what it describes has not changed (the
 procedure listing, the counters, the UV setting), so the JSON bytes of that object can be kept
 and sent again. A route declares its `response_model` as before (the OpenAPI document is
-unchanged) and returns `prepared.response(value)`: the bytes are those FastAPI would have
+unchanged) and returns `JsonBody(prepared.body(value))`: the bytes are those FastAPI would have
 produced from the model (pydantic's JSON, camelCase aliases).
 """
 
@@ -45,7 +45,3 @@ class PreparedJson:
                 self._bodies.clear()
             self._bodies[id(value)] = (value, body)
         return body
-
-    def response(self, value: object) -> Response:
-        """A 200 response with `value` as JSON."""
-        return JsonBody(self.body(value))

@@ -32,16 +32,31 @@ class RequestLimitsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        refusal = _refusal(scope)
-        if refusal is None:
+        refused = refusal(scope)
+        if refused is None:
             await self.app(scope, receive, send)
             return
-        status, detail, errors = refusal
+        status, detail, errors = refused
         response = problem_response(status, detail, request=HTTPConnection(scope), errors=errors)
         await response(scope, receive, send)
 
 
-def _refusal(scope: Scope) -> tuple[int, str, dict[str, list[str]] | None] | None:
+def within_limits(scope: Scope) -> bool:
+    """Whether the headers and the path are within bounds (a request without a query: the hot
+    reads' check, cheaper than `refusal`, which says what is wrong)."""
+    headers = scope["headers"]
+    if len(headers) > MAX_HEADERS:
+        return False
+    if sum(len(name) + len(value) for name, value in headers) > MAX_HEADER_BYTES:
+        return False
+    path: str = scope["path"]
+    if len(scope.get("raw_path") or path.encode()) > MAX_URL_BYTES:
+        return False
+    return not has_control_characters(path)
+
+
+def refusal(scope: Scope) -> tuple[int, str, dict[str, list[str]] | None] | None:
+    """What is wrong with the request line or headers (status, detail, errors), if anything."""
     headers = scope["headers"]
     if len(headers) > MAX_HEADERS:
         return 431, f"The request has {len(headers)} headers; at most {MAX_HEADERS} are read.", None

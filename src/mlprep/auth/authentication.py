@@ -13,6 +13,7 @@ from mlprep.auth.lockout import LockoutPolicy
 from mlprep.auth.passwords import PasswordChecks
 from mlprep.auth.permissions import Permission, permissions_of
 from mlprep.auth.principal import Principal
+from mlprep.auth.refused_tokens import RefusedTokens
 from mlprep.auth.tokens import TokenClaims, TokenIssuer
 from mlprep.auth.verified_tokens import REVALIDATE_SECONDS, VerifiedTokens
 from mlprep.clock import Clock
@@ -58,6 +59,7 @@ class Authenticator:
         self._end_sessions = end_sessions
         self._activity = activity
         self._verified = VerifiedTokens() if verified is None else verified
+        self._refused = RefusedTokens()
         self._name_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -110,15 +112,36 @@ class Authenticator:
     async def principal_of(self, token: str, use: bool = True) -> Principal:
         """The principal behind a token. Raises AuthenticationError if it is not valid now.
 
-        A token verified before (and not revoked since) costs a dictionary look-up; any other is
-        verified against the store on a worker thread, never on the event loop. Each call counts
-        as a use of the token's login session (the inactivity logout), unless `use` is False.
+        A token verified before (and not revoked since) costs a dictionary look-up, and so does
+        one refused before; any other is verified against the store on a worker thread, never on
+        the event loop. Each call counts as a use of the token's login session (the inactivity
+        logout), unless `use` is False.
         """
         principal = self._verified.get(token, self._clock.now())
         if principal is None:
+            reason = self._refused.reason(token)
+            if reason is not None:
+                raise AuthenticationError(reason)
             return await asyncio.to_thread(self.authenticate, token, use)
         self._use_session(principal.claims, use)
         return principal
+
+    def remembered(self, token: str) -> Principal | None:
+        """The principal of a token verified before, its session's use noted; None when the
+        token has to go through `principal_of` (not verified yet, expired, refused, or its
+        session unused for too long: `principal_of` then says why)."""
+        principal = self._verified.get(token, self._clock.now())
+        if principal is None:
+            return None
+        try:
+            self._activity.use(principal.claims)
+        except AuthenticationError:
+            return None
+        return principal
+
+    def refusal(self, token: str) -> str | None:
+        """Why `token` was refused before, if it was: the reason holds for good."""
+        return self._refused.reason(token)
 
     def authenticate(self, token: str, use: bool = True) -> Principal:
         """The principal behind a token, verified against the store now (and remembered).
@@ -131,8 +154,9 @@ class Authenticator:
         try:
             principal = self._verify(token)
             self._use_session(principal.claims, use)
-        except AuthenticationError:
+        except AuthenticationError as error:
             self._verified.forget([token])
+            self._refused.refuse(token, error.detail)
             raise
         self._verified.remember(token, principal, since)
         return principal

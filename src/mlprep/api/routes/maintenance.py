@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 
 from mlprep.api.bodies import accepts_json_body, json_request_body
 from mlprep.api.dependencies import ServicesDep, requires
-from mlprep.api.prepared import PreparedJson
+from mlprep.api.prepared import JsonBody, PreparedJson
 from mlprep.api.responses import problem_responses
 from mlprep.auth.permissions import Permission
 from mlprep.auth.principal import Principal
@@ -22,6 +22,7 @@ from mlprep.contract.maintenance import (
     UvRoutineIntervalOption,
     UvRoutineSettings,
 )
+from mlprep.services import Services
 
 router = APIRouter(prefix="/maintenance", tags=["Maintenance"])
 
@@ -37,6 +38,49 @@ COUNTERS = PreparedJson(tuple[ChannelCounter, ...])
 UV_OPTIONS = PreparedJson(tuple[UvRoutineIntervalOption, ...])
 UV_SETTINGS = PreparedJson(UvRoutineSettings)
 ERRORS = PreparedJson(tuple[MaintenanceError, ...])
+
+
+# The bodies of the reads, shared with the lane that answers them when polled (api/hot_reads.py).
+def procedures_body(services: Services) -> bytes:
+    """GET /maintenance."""
+    return PROCEDURES.body(services.procedures.listing().items)
+
+
+def procedure_body(services: Services, id: str) -> bytes:
+    """GET /maintenance/{id}. Raises NotFoundError for an unknown id."""
+    return PROCEDURE.body(services.procedures.get(id))
+
+
+def errors_body(services: Services) -> bytes:
+    """GET /maintenance/errors."""
+    return ERRORS.body(services.history.error_listing())
+
+
+def counters_body(services: Services) -> bytes:
+    """GET /maintenance/channel-counters."""
+    return COUNTERS.body(services.counters.all())
+
+
+def uv_options_body(services: Services) -> bytes:
+    """GET /maintenance/uv-routine-interval-options."""
+    return UV_OPTIONS.body(services.uv_routine.options())
+
+
+def uv_settings_body(services: Services) -> bytes:
+    """GET /maintenance/uv-routine-settings."""
+    return UV_SETTINGS.body(services.uv_routine.settings())
+
+
+def image_answer(
+    services: Services, name: str, if_none_match: str | None
+) -> tuple[int, dict[str, str], bytes]:
+    """GET /maintenance/images/{name}: status, headers and body (304 when the client's copy
+    is current). Raises NotFoundError for an unknown name."""
+    image = services.images.get(name)
+    headers = {"ETag": image.etag, "Cache-Control": IMAGE_CACHE}
+    if _none_match(if_none_match, image.etag):
+        return 304, headers, b""
+    return 200, {**headers, "Content-Type": "image/png"}, image.content
 
 
 @router.post(
@@ -61,7 +105,7 @@ async def initialize(principal: Configurator, services: ServicesDep) -> Response
     responses=problem_responses(401, 403),
 )
 async def get_procedures(_: Viewer, services: ServicesDep) -> Response:
-    return PROCEDURES.response(services.procedures.listing().items)
+    return JsonBody(procedures_body(services))
 
 
 @router.get(
@@ -73,7 +117,7 @@ async def get_procedures(_: Viewer, services: ServicesDep) -> Response:
     responses=problem_responses(401, 403),
 )
 async def get_errors(_: Viewer, services: ServicesDep) -> Response:
-    return ERRORS.response(services.history.error_listing())
+    return JsonBody(errors_body(services))
 
 
 @router.get(
@@ -85,7 +129,7 @@ async def get_errors(_: Viewer, services: ServicesDep) -> Response:
     responses=problem_responses(401, 403),
 )
 async def get_channel_counters(_: Viewer, services: ServicesDep) -> Response:
-    return COUNTERS.response(services.counters.all())
+    return JsonBody(counters_body(services))
 
 
 @router.post(
@@ -114,7 +158,7 @@ async def reset_channel_counters(
     responses=problem_responses(401, 403),
 )
 async def get_uv_options(_: Viewer, services: ServicesDep) -> Response:
-    return UV_OPTIONS.response(services.uv_routine.options())
+    return JsonBody(uv_options_body(services))
 
 
 @router.get(
@@ -126,7 +170,7 @@ async def get_uv_options(_: Viewer, services: ServicesDep) -> Response:
     responses=problem_responses(401, 403),
 )
 async def get_uv_settings(_: Viewer, services: ServicesDep) -> Response:
-    return UV_SETTINGS.response(services.uv_routine.settings())
+    return JsonBody(uv_settings_body(services))
 
 
 @router.put(
@@ -191,11 +235,10 @@ async def close_view(
 async def get_image(
     image_name: Annotated[str, Path(alias="imageName")], request: Request, services: ServicesDep
 ) -> Response:
-    image = services.images.get(image_name)
-    headers = {"ETag": image.etag, "Cache-Control": IMAGE_CACHE}
-    if _none_match(request.headers.get("if-none-match"), image.etag):
-        return Response(status_code=304, headers=headers)
-    return Response(image.content, media_type="image/png", headers=headers)
+    status, headers, content = image_answer(
+        services, image_name, request.headers.get("if-none-match")
+    )
+    return Response(content, status_code=status, headers=headers)
 
 
 @router.get(
@@ -207,7 +250,7 @@ async def get_image(
     responses=problem_responses(401, 403, 404),
 )
 async def get_procedure(id: ProcedureId, _: Viewer, services: ServicesDep) -> Response:
-    return PROCEDURE.response(services.procedures.get(id))
+    return JsonBody(procedure_body(services, id))
 
 
 @router.post(

@@ -1,0 +1,219 @@
+"""The reads clients poll are answered from memory, in front of the framework, exactly as the
+application answers them: same status, headers and bytes. Whatever the lane cannot answer from
+what it has (a token seen for the first time, an unknown id, a query) the application answers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from starlette.types import Scope, Send
+
+from mlprep.api.app import MlprepApp
+from mlprep.api.hot_reads import HotReads
+from mlprep.services import Services
+from tests.asgi import ApiClient
+from tests.problems import assert_problem
+from tests.sessions import ADMIN_PASSWORD, bearer, log_in
+from tests.statements import statements_on
+
+IMAGE = "/api/v1/maintenance/images/daily-clear-deck.png"
+
+
+class CountingLane(HotReads):
+    """The app's lane, counting the requests it answered itself."""
+
+    def __init__(self, lane: HotReads) -> None:
+        self.__dict__.update(lane.__dict__)
+        self.answered = 0
+
+    async def answer(self, services: Services, scope: Scope, send: Send) -> bool:
+        answered = await super().answer(services, scope, send)
+        self.answered += answered
+        return answered
+
+
+@pytest.fixture
+def lane(app: MlprepApp) -> Iterator[CountingLane]:
+    assert app.hot_reads is not None
+    counting = CountingLane(app.hot_reads)
+    app.hot_reads = counting
+    yield counting
+
+
+def answered_both_ways(
+    client: ApiClient, app: MlprepApp, lane: CountingLane, path: str, headers: dict[str, str]
+) -> tuple[httpx.Response, httpx.Response]:
+    """The answer of the lane, then the application's own to the same request."""
+    before = lane.answered
+    fast = client.get(path, headers=headers)
+    assert lane.answered == before + 1, f"the lane did not answer {path}"
+    app.hot_reads = None
+    try:
+        slow = client.get(path, headers=headers)
+    finally:
+        app.hot_reads = lane
+    return fast, slow
+
+
+def assert_same(fast: httpx.Response, slow: httpx.Response) -> None:
+    assert fast.status_code == slow.status_code
+    assert dict(fast.headers) == dict(slow.headers)
+    assert fast.content == slow.content
+
+
+def procedure_id(client: ApiClient, headers: dict[str, str]) -> str:
+    listing = client.get("/api/v1/maintenance", headers=headers).json()
+    return str(listing[0]["id"])
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/maintenance",
+        "/NimbusLite/api/v1/maintenance",
+        "/api/v1/MAINTENANCE/Errors",
+        "/api/v1/maintenance/channel-counters",
+        "/NimbusLite/api/v1/maintenance/uv-routine-interval-options",
+        "/api/v1/maintenance/uv-routine-settings",
+        "/mlprep/v1/health",
+    ],
+)
+def test_each_polled_read_answers_as_the_application_does(
+    client: ApiClient, app: MlprepApp, lane: CountingLane, admin_headers: dict[str, str], path: str
+) -> None:
+    client.get("/api/v1/maintenance", headers=admin_headers)  # the token is verified once
+
+    fast, slow = answered_both_ways(client, app, lane, path, admin_headers)
+
+    assert fast.status_code == 200
+    assert fast.headers["x-instrument-simulated"] == "true"
+    assert_same(fast, slow)
+
+
+def test_one_procedure_answers_as_the_application_does(
+    client: ApiClient, app: MlprepApp, lane: CountingLane, admin_headers: dict[str, str]
+) -> None:
+    path = f"/api/v1/maintenance/{procedure_id(client, admin_headers)}"
+
+    fast, slow = answered_both_ways(client, app, lane, path, admin_headers)
+
+    assert fast.json()["name"] == "Daily Maintenance"
+    assert_same(fast, slow)
+
+
+def test_images_and_their_revalidation_answer_as_the_application_does(
+    client: ApiClient, app: MlprepApp, lane: CountingLane
+) -> None:
+    fast, slow = answered_both_ways(client, app, lane, IMAGE, {})
+    assert fast.content.startswith(b"\x89PNG")
+    assert_same(fast, slow)
+
+    current = {"If-None-Match": fast.headers["etag"]}
+    fast, slow = answered_both_ways(client, app, lane, IMAGE, current)
+    assert fast.status_code == 304
+    assert_same(fast, slow)
+
+
+def test_a_state_change_is_in_the_next_polled_read(
+    client: ApiClient, lane: CountingLane, admin_headers: dict[str, str]
+) -> None:
+    settings = "/api/v1/maintenance/uv-routine-settings"
+    current = client.get(settings, headers=admin_headers).json()["interval"]
+    options = client.get("/api/v1/maintenance/uv-routine-interval-options", headers=admin_headers)
+    other = next(option["name"] for option in options.json() if option["name"] != current)
+    before = lane.answered
+
+    changed = client.put(settings, headers=admin_headers, json={"interval": other})
+
+    assert changed.status_code == 200
+    assert client.get(settings, headers=admin_headers).json()["interval"] == other
+    assert lane.answered == before + 1
+
+
+def test_a_refused_token_is_refused_again_the_same_way_without_the_database(
+    client: ApiClient, app: MlprepApp, lane: CountingLane, services: Services
+) -> None:
+    forged = bearer("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtZSJ9.c2lnbmF0dXJl")
+    first = client.get("/api/v1/maintenance", headers=forged)
+    assert_problem(first, 401)
+
+    with statements_on(services.engine) as executed:
+        fast, slow = answered_both_ways(client, app, lane, "/api/v1/maintenance", forged)
+
+    assert executed == []
+    assert fast.json()["detail"] == first.json()["detail"] == slow.json()["detail"]
+    assert fast.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+    assert fast.json()["traceId"] != slow.json()["traceId"]  # each request has its own
+    assert {**fast.json(), "traceId": None} == {**slow.json(), "traceId": None}
+
+
+def test_a_logout_ends_the_token_for_the_polled_reads_at_once(
+    client: ApiClient, lane: CountingLane
+) -> None:
+    headers = bearer(log_in(client, "admin", ADMIN_PASSWORD))
+    assert client.get("/api/v1/maintenance", headers=headers).status_code == 200
+    assert client.get("/api/v1/maintenance", headers=headers).status_code == 200
+
+    assert client.delete("/api/v1/authenticate", headers=headers).status_code == 200
+
+    for _ in range(2):  # the application refuses it, then the lane repeats the refusal
+        refused = client.get("/api/v1/maintenance", headers=headers)
+        assert_problem(refused, 401)
+        assert "revoked" in refused.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "status"),
+    [
+        ("/api/v1/maintenance/no-such-procedure", "admin", 404),
+        ("/api/v1/maintenance/images/no-such-image.png", None, 404),
+        ("/api/v1/maintenance", None, 401),
+        ("/api/v1/maintenance?fresh=1", "admin", 200),
+        ("/api/v1/maintenance/", "admin", 404),
+    ],
+)
+def test_what_the_lane_cannot_answer_the_application_answers(
+    client: ApiClient,
+    lane: CountingLane,
+    admin_headers: dict[str, str],
+    path: str,
+    headers: str | None,
+    status: int,
+) -> None:
+    client.get("/api/v1/maintenance", headers=admin_headers)
+    before = lane.answered
+
+    response = client.get(path, headers=admin_headers if headers else {})
+
+    assert response.status_code == status
+    if status != 200:
+        assert_problem(response, status)
+    assert lane.answered == before
+
+
+def test_each_polled_read_is_one_access_log_line(
+    client: ApiClient,
+    lane: CountingLane,
+    admin_headers: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client.get("/api/v1/maintenance", headers=admin_headers)
+    before = lane.answered
+
+    with caplog.at_level(logging.INFO, logger="mlprep.access"):
+        client.get("/api/v1/maintenance/channel-counters", headers=admin_headers)
+
+    assert lane.answered == before + 1
+    lines = [record for record in caplog.records if record.name == "mlprep.access"]
+    assert [line.getMessage().rsplit(" ", 1)[0] for line in lines] == [
+        "GET /api/v1/maintenance/channel-counters 200"
+    ]
+    assert (lines[0].method, lines[0].path, lines[0].status) == (  # type: ignore[attr-defined]
+        "GET",
+        "/api/v1/maintenance/channel-counters",
+        200,
+    )

@@ -1,0 +1,103 @@
+"""The server's log lines are written in batches, but none is lost or late: a warning goes out at
+once with everything before it, the rest within a moment, and whatever waits at close."""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from mlprep import logs
+from mlprep.logs import BatchedStreamHandler, TextFormatter
+
+
+@pytest.fixture
+def stream() -> io.StringIO:
+    return io.StringIO()
+
+
+@pytest.fixture
+def logger(stream: io.StringIO) -> Iterator[tuple[logging.Logger, BatchedStreamHandler]]:
+    handler = BatchedStreamHandler(stream)
+    handler.setFormatter(TextFormatter())
+    logger = logging.getLogger("mlprep.test-logs")
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    logger.handlers[:] = [handler]
+    yield logger, handler
+    handler.close()
+    logger.handlers[:] = []
+
+
+def record(name: str, message: str, level: int = logging.INFO) -> logging.LogRecord:
+    return logging.LogRecord(name, level, __file__, 0, message, None, None)
+
+
+def wait_for(stream: io.StringIO, lines: int) -> list[str]:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        written = stream.getvalue().splitlines()
+        if len(written) >= lines:
+            return written
+        time.sleep(0.01)
+    return stream.getvalue().splitlines()
+
+
+def test_lines_are_written_within_a_moment_in_order(
+    logger: tuple[logging.Logger, BatchedStreamHandler], stream: io.StringIO
+) -> None:
+    log, _handler = logger
+    for number in range(3):
+        log.info("request %d", number)
+
+    written = wait_for(stream, 3)
+
+    assert [line.split(": ", 1)[1] for line in written] == [
+        "request 0",
+        "request 1",
+        "request 2",
+    ]
+
+
+def test_a_warning_is_written_at_once_with_what_came_before(
+    stream: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(logs, "FLUSH_SECONDS", 3600.0)  # no periodic write during the test
+    handler = BatchedStreamHandler(stream)
+    handler.setFormatter(TextFormatter())
+    handler.handle(record("mlprep.access", "before"))
+    assert stream.getvalue() == ""
+
+    handler.handle(record("mlprep.api", "the database is not answering", logging.WARNING))
+
+    written = stream.getvalue().splitlines()
+    assert written[0].endswith("mlprep.access: before")
+    assert written[1].endswith("WARNING mlprep.api: the database is not answering")
+    handler.close()
+
+
+def test_closing_writes_what_waits(stream: io.StringIO, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(logs, "FLUSH_SECONDS", 3600.0)
+    handler = BatchedStreamHandler(stream)
+    handler.setFormatter(TextFormatter())
+    handler.handle(record("mlprep.access", "GET / 200 0.1ms"))
+    assert stream.getvalue() == ""
+
+    handler.close()
+
+    assert stream.getvalue().endswith("mlprep.access: GET / 200 0.1ms\n")
+
+
+def test_the_time_stamp_is_the_records_own_to_the_millisecond() -> None:
+    formatter = TextFormatter()
+    first = logging.makeLogRecord({"msg": "a", "created": 1_700_000_000.123, "msecs": 123.0})
+    second = logging.makeLogRecord({"msg": "b", "created": 1_700_000_000.987, "msecs": 987.0})
+    third = logging.makeLogRecord({"msg": "c", "created": 1_700_000_001.004, "msecs": 4.0})
+
+    stamps = [formatter.formatTime(record) for record in (first, second, third)]
+
+    plain = logging.Formatter()
+    assert stamps == [plain.formatTime(record) for record in (first, second, third)]
