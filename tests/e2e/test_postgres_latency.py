@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -88,3 +89,51 @@ def test_reads_and_events_flow_while_a_run_write_waits_for_the_database(
             [*_, next_view] = receive_until(events, "maintenancedata")
             assert next_view["data"]["viewId"] != opened["data"]["viewId"]
             assert json.loads(reader.get("/mlprep/v1/health").content)["status"] == "Healthy"
+
+
+WAITING_FOR_THE_DATABASE = [
+    ("GET", "/mlprep/v1/runs", None),
+    ("GET", "/mlprep/v1/audit", None),
+    ("GET", "/mlprep/v1/users", None),
+    ("GET", "/api/v1/errors", None),
+    ("POST", "/api/v1/authenticate", {"userName": "admin", "password": ADMIN_PASSWORD}),
+]
+
+
+@pytest.mark.postgres
+def test_reads_flow_while_history_audit_users_and_a_login_wait_for_the_database(
+    proxied_server: tuple[ServerProcess, LatencyProxy],
+) -> None:
+    server, proxy = proxied_server
+    callers = [
+        httpx.Client(base_url=server.base_url, timeout=ANSWER_SECONDS * 3)
+        for _ in WAITING_FOR_THE_DATABASE
+    ]
+    with (
+        server.client() as client,
+        httpx.Client(base_url=server.base_url, timeout=ANSWER_SECONDS) as reader,
+        concurrent.futures.ThreadPoolExecutor(len(callers)) as background,
+    ):
+        headers = bearer(log_in(client, "admin", ADMIN_PASSWORD))
+        before = {path: reader.get(path, headers=headers).content for path in READS}
+        for caller in callers:  # connected before the database stops answering
+            assert caller.get("/mlprep/v1/health").status_code == 200
+
+        proxy.hold()
+        waiting = [
+            background.submit(caller.request, method, path, headers=headers, json=body)
+            for caller, (method, path, body) in zip(callers, WAITING_FOR_THE_DATABASE, strict=True)
+        ]
+        time.sleep(0.5)  # let them reach the server (nothing is timed: they wait for the database)
+        for _ in range(3):
+            for path in READS:
+                response = reader.get(path, headers=headers)
+                assert response.status_code == 200, (path, response.text)
+                assert response.content == before[path]
+        assert not any(call.done() for call in waiting)  # each is still waiting for the database
+
+        proxy.release()
+        for (_method, path, _body), call in zip(WAITING_FOR_THE_DATABASE, waiting, strict=True):
+            assert call.result(timeout=ANSWER_SECONDS * 3).status_code == 200, path
+    for caller in callers:
+        caller.close()

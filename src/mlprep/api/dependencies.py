@@ -45,10 +45,11 @@ NO_TOKEN = (
 )
 
 
-# Dependencies and handlers whose work is brief (including a database read or write of well under
-# a millisecond) are `async def`: FastAPI then calls them on the event loop instead of hopping to
-# a worker thread for each, and the hops cost more than the work (bench/results.md measures it).
-# Only CPU-bound work (the argon2 password check at login) stays in the thread pool.
+# Dependencies and handlers that touch only memory are `async def`: FastAPI calls them on the
+# event loop, with no hop to a worker thread. Handlers that call the database are plain `def` (or
+# hand their store calls to a thread): with PostgreSQL across a network each statement is a round
+# trip, and on the loop it would hold every other request and event stream meanwhile. The reads
+# clients poll come from memory (api/hot_reads.py); the run engine commits on a thread of its own.
 async def get_services(request: Request) -> Services:
     """The services built in the application's lifespan."""
     services: Services = request.app.state.services

@@ -74,24 +74,32 @@ class Authenticator:
             TooManyAttemptsError: the user name is locked out.
             BadCredentialsError: the credentials are wrong (the message never says which part).
         """
+        # The store calls run on worker threads (with PostgreSQL each is a round trip that would
+        # hold the event loop), and so does the password check, on a pool of its own.
         async with self._password_checks.turn(), self._one_at_a_time(user_name):
-            admission = self._lockout.admit(user_name)
-            user = self._users.by_name(user_name)
+            admission = await asyncio.to_thread(self._lockout.admit, user_name)
+            user = await asyncio.to_thread(self._users.by_name, user_name)
             matches = await self._password_checks.verify(
                 user.password_hash if user else None, password
             )
             if not matches or user is None:
-                self._audit.record("login", actor=user_name, outcome="failure", client=client)
-                if admission.last_chance:
-                    self._audit.record(
-                        "lockout",
-                        actor=user_name,
-                        outcome="locked",
-                        client=client,
-                        detail="too many failed logins",
-                    )
+                await asyncio.to_thread(self._failed, user_name, client, admission.last_chance)
                 raise BadCredentialsError(BAD_CREDENTIALS)
-            self._lockout.succeeded(admission)
+            await asyncio.to_thread(self._lockout.succeeded, admission)
+        return await asyncio.to_thread(self._logged_in, user, client)
+
+    def _failed(self, user_name: str, client: str | None, locks_out: bool) -> None:
+        self._audit.record("login", actor=user_name, outcome="failure", client=client)
+        if locks_out:
+            self._audit.record(
+                "lockout",
+                actor=user_name,
+                outcome="locked",
+                client=client,
+                detail="too many failed logins",
+            )
+
+    def _logged_in(self, user: UserRecord, client: str | None) -> AuthenticateResponse:
         self._audit.record("login", actor=user.user_name, client=client)
         return self._respond(user)
 

@@ -24,7 +24,7 @@ router = APIRouter(tags=["mlprep"])
     dependencies=[Depends(requires(Permission.VIEW_AUDIT))],
     responses=problem_responses(400, 401, 403),
 )
-async def audit(
+def audit(
     services: ServicesDep,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,

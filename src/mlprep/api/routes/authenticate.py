@@ -37,9 +37,7 @@ async def login(
     summary="Log out; the token used is revoked",
     responses=problem_responses(401),
 )
-async def logout(
-    principal: CurrentPrincipal, services: ServicesDep, client: ClientAddress
-) -> Response:
+def logout(principal: CurrentPrincipal, services: ServicesDep, client: ClientAddress) -> Response:
     services.authenticator.logout(principal, client)
     return Response(status_code=200)
 
@@ -52,7 +50,7 @@ async def logout(
     response_model=AuthenticateResponse,
     responses=problem_responses(401),
 )
-async def renew_token(principal: CurrentPrincipal, services: ServicesDep) -> AuthenticateResponse:
+def renew_token(principal: CurrentPrincipal, services: ServicesDep) -> AuthenticateResponse:
     return services.authenticator.renew(principal)
 
 

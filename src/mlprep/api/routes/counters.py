@@ -38,7 +38,7 @@ async def counters(services: ServicesDep) -> list[ChannelCounterWithLifetime]:
     dependencies=VIEWER,
     responses=problem_responses(400, 401, 403),
 )
-async def usage(
+def usage(
     services: ServicesDep, limit: Annotated[int, Query(ge=1, le=100)] = 12
 ) -> list[RunCounterUsage]:
     return services.counters.usage(limit, services.instrument.info.time_zone)

@@ -38,7 +38,7 @@ MAX_LIMIT = 1000
         **problem_responses(400, 401, 403),
     },
 )
-async def get_error_log(
+def get_error_log(
     _: Viewer,
     services: ServicesDep,
     response: Response,
@@ -60,7 +60,7 @@ async def get_error_log(
     response_model=list[PendingError],
     responses=problem_responses(401, 403),
 )
-async def check_for_pending_errors(_: Viewer, services: ServicesDep) -> list[PendingError]:
+def check_for_pending_errors(_: Viewer, services: ServicesDep) -> list[PendingError]:
     return services.error_log.pending()
 
 

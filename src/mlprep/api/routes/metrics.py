@@ -17,5 +17,5 @@ router = APIRouter(tags=["mlprep"])
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
 )
-async def metrics(services: ServicesDep) -> Response:
+def metrics(services: ServicesDep) -> Response:
     return Response(render(services.metrics), media_type=CONTENT_TYPE)

@@ -26,7 +26,7 @@ router = APIRouter(
     response_model=RunPage,
     responses=problem_responses(400, 401, 403),
 )
-async def get_runs(
+def get_runs(
     services: ServicesDep,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -42,7 +42,7 @@ async def get_runs(
     response_model=Run,
     responses={204: {"description": "No run is in progress"}, **problem_responses(401, 403)},
 )
-async def get_current_run(services: ServicesDep) -> Run | Response:
+def get_current_run(services: ServicesDep) -> Run | Response:
     run = services.history.current()
     return run if run is not None else Response(status_code=204)
 
@@ -55,5 +55,5 @@ async def get_current_run(services: ServicesDep) -> Run | Response:
     response_model=Run,
     responses=problem_responses(401, 403, 404),
 )
-async def get_run(run_id: Annotated[str, Path(alias="runId")], services: ServicesDep) -> Run:
+def get_run(run_id: Annotated[str, Path(alias="runId")], services: ServicesDep) -> Run:
     return services.history.get(run_id)

@@ -34,7 +34,7 @@ JSON_BODY = [Depends(accepts_json_body)]
     response_model=list[User],
     responses=problem_responses(401, 403),
 )
-async def list_users(_: Administrator, services: ServicesDep) -> list[User]:
+def list_users(_: Administrator, services: ServicesDep) -> list[User]:
     return services.users.list()
 
 
@@ -65,7 +65,7 @@ def add_user(
     response_model=User,
     responses=problem_responses(401, 403, 404),
 )
-async def get_user(user_name: UserName, _: Administrator, services: ServicesDep) -> User:
+def get_user(user_name: UserName, _: Administrator, services: ServicesDep) -> User:
     return services.users.get(user_name)
 
 
@@ -96,7 +96,7 @@ def set_user_password(
     responses=problem_responses(400, 401, 403, 404, 409, 415),
     openapi_extra=json_request_body(RoleChange),
 )
-async def set_user_role(
+def set_user_role(
     user_name: UserName, body: RoleChange, principal: Administrator, services: ServicesDep
 ) -> User:
     return services.users.set_role(user_name, body.role, actor=principal.user_name)
@@ -110,7 +110,7 @@ async def set_user_role(
     response_model=User,
     responses=problem_responses(401, 403, 404),
 )
-async def unlock_user(user_name: UserName, principal: Administrator, services: ServicesDep) -> User:
+def unlock_user(user_name: UserName, principal: Administrator, services: ServicesDep) -> User:
     services.users.unlock(user_name, actor=principal.user_name)
     return services.users.get(user_name)
 
@@ -124,8 +124,6 @@ async def unlock_user(user_name: UserName, principal: Administrator, services: S
     response_class=Response,
     responses=problem_responses(401, 403, 404, 409),
 )
-async def remove_user(
-    user_name: UserName, principal: Administrator, services: ServicesDep
-) -> Response:
+def remove_user(user_name: UserName, principal: Administrator, services: ServicesDep) -> Response:
     services.users.remove(user_name, actor=principal.user_name)
     return Response(status_code=204)
