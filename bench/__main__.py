@@ -10,19 +10,41 @@ import platform
 import subprocess
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TypeVar
 
 from bench.events import bare_push, close_view_to_next_view
+from bench.history_seed import SeededHistory, seed_history
 from bench.load import Connection, LoadResult, RawResponse, load, request_bytes
-from bench.report import Comparison, Measured, Report, RunsResult, Sampled, render
-from bench.servers import REPO, Server, baseline_server, mlprep_server
-from bench.workflows import RunTiming, drive_run, json_body, log_in, login_request
-from bench.wrk import ensure_wrk, run_wrk
+from bench.postgres import PostgresMlprep, PostgresNotStartedError, start_postgres_mlprep
+from bench.report import (
+    Comparison,
+    HistoryResult,
+    Measured,
+    Paired,
+    PostgresResult,
+    Report,
+    RunsResult,
+    Sampled,
+    render,
+)
+from bench.servers import HEALTH_PATH, REPO, Server, baseline_server, mlprep_server
+from bench.workflows import (
+    RunTiming,
+    drive_run,
+    finish_run,
+    json_body,
+    log_in,
+    login_request,
+    open_run,
+)
+from bench.wrk import WrkResult, ensure_wrk, run_wrk
 
+T = TypeVar("T")
 RESULTS = Path(__file__).with_name("results.md")
 ADMIN = "admin"
 ADMIN_PASSWORD = "bench-admin-password"
@@ -40,6 +62,9 @@ AUTHENTICATE_CONCURRENCY = 4
 # Backstops that keep the whole run bounded even on a slow machine: a load stops taking new
 # requests after this many seconds (the report says when that happened).
 LOAD_TIME_LIMIT = 12.0
+# The warm-up stops after this many seconds even if WARM_UP_REQUESTS have not all been answered
+# (a run history page costs milliseconds: 300 of them would take seconds).
+WARM_UP_TIME_LIMIT = 1.0
 RUNS_TIME_LIMIT = 20.0
 
 
@@ -85,6 +110,18 @@ SCENARIOS = [
     ),
     Scenario("GET /mlprep/v1/health", "/mlprep/v1/health", False),
 ]
+# Measured on an empty history and on HISTORY_RUNS finished runs, with a run waiting at a view.
+HISTORY_RUNS = 100_000
+RUNS_PAGE = "/mlprep/v1/runs"
+HISTORY_SCENARIOS = [
+    Scenario("GET /api/v1/maintenance (token)", "/api/v1/maintenance", True),
+    Scenario("GET /mlprep/v1/runs, first page of 50 (token)", RUNS_PAGE, True),
+    Scenario(
+        "GET /mlprep/v1/runs/current, a run waiting at a view (token)",
+        "/mlprep/v1/runs/current",
+        True,
+    ),
+]
 # Headers uvicorn writes itself on every response; everything else is replayed by the baseline.
 UVICORN_HEADERS = {"date", "server"}
 
@@ -127,31 +164,60 @@ async def measured(server: Server, work: Callable[[], Awaitable[LoadResult]]) ->
     return Measured(result, server.cpu_seconds() - cpu_before)
 
 
-async def sample(server: Server, scenario: Scenario, token: str) -> Sampled:
-    """A short warm-up, then REPEATS wrk runs, each charged the server CPU it cost."""
-    url = server.base_url + scenario.path
-    headers = scenario_headers(scenario, token)
-    raw = scenario_request(scenario, server.port, token)
-    await load(
-        server.port,
-        raw,
-        requests=WARM_UP_REQUESTS,
-        concurrency=16,
-        check=lambda response: response.status == scenario.status,
-        time_limit=LOAD_TIME_LIMIT,
-    )
-    runs = []
-    for _ in range(REPEATS):
-        cpu_before = server.cpu_seconds()
-        result = run_wrk(url, headers=headers, connections=CONNECTIONS, seconds=SECONDS_PER_RUN)
-        runs.append((result, server.cpu_seconds() - cpu_before))
-    return Sampled(runs)
+@dataclass(frozen=True)
+class Target:
+    """A server under measurement, with the token its scenarios send."""
+
+    server: Server
+    token: str
 
 
-async def compare(scenario: Scenario, mlprep: Server, baseline: Server, token: str) -> Comparison:
-    """Measure `scenario` on mlprep, then on the baseline."""
-    mine = await sample(mlprep, scenario, token)
-    return Comparison(scenario.label, mine, await sample(baseline, scenario, token))
+async def sample_each(scenario: Scenario, targets: Sequence[Target]) -> list[Sampled]:
+    """A short warm-up on each target, then REPEATS rounds of one wrk run per target, each run
+    charged the server CPU it cost; one Sampled per target, in order.
+
+    Each round starts one target further on (A B C, B C A, C A B), so that a change in what
+    else the shared machine runs falls on every target alike rather than on the one measured
+    last.
+    """
+    for target in targets:
+        raw = scenario_request(scenario, target.server.port, target.token)
+        await load(
+            target.server.port,
+            raw,
+            requests=WARM_UP_REQUESTS,
+            concurrency=16,
+            check=lambda response: response.status == scenario.status,
+            time_limit=WARM_UP_TIME_LIMIT,
+        )
+        await drained(target.server)
+    runs: list[list[tuple[WrkResult, float]]] = [[] for _ in targets]
+    for round_number in range(REPEATS):
+        for offset in range(len(targets)):
+            index = (round_number + offset) % len(targets)
+            server, token = targets[index].server, targets[index].token
+            headers = scenario_headers(scenario, token)
+            cpu_before = server.cpu_seconds()
+            result = run_wrk(
+                server.base_url + scenario.path,
+                headers=headers,
+                connections=CONNECTIONS,
+                seconds=SECONDS_PER_RUN,
+            )
+            runs[index].append((result, server.cpu_seconds() - cpu_before))
+            await drained(server)
+    return [Sampled(target_runs) for target_runs in runs]
+
+
+async def drained(server: Server) -> None:
+    """Wait until `server` has answered what wrk left behind.
+
+    When wrk stops, its connections still have a request each in the server; where a request
+    takes milliseconds (the run history pages, answered on the event loop), that backlog would
+    otherwise hold up the next run's first second. A health request on a new connection is
+    answered after it.
+    """
+    await send_once(server.port, request_bytes(server.port, "GET", HEALTH_PATH))
 
 
 async def drive_runs(server: Server, token: str, procedure_id: str) -> RunsResult:
@@ -196,8 +262,8 @@ async def authenticate(server: Server) -> Measured:
     return await measured(server, lambda: run(AUTHENTICATE_REQUESTS))
 
 
-def environment() -> list[tuple[str, str]]:
-    """What the numbers were measured on."""
+def environment(postgresql: str) -> list[tuple[str, str]]:
+    """What the numbers were measured on; `postgresql` says which PostgreSQL, or why none."""
     cpu = "unknown"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
@@ -215,10 +281,13 @@ def environment() -> list[tuple[str, str]]:
         (
             "Load",
             f"wrk -t1 -c{CONNECTIONS}, {REPEATS} runs of {SECONDS_PER_RUN:g} s per scenario and "
-            f"server after {WARM_UP_REQUESTS} warm-up requests, 127.0.0.1 only",
+            f"server after {WARM_UP_REQUESTS} warm-up requests (at most "
+            f"{WARM_UP_TIME_LIMIT:g} s), each run on a server that has answered the last run's "
+            "requests, 127.0.0.1 only",
         ),
         ("Client", f"{_wrk_version()}, a process of its own"),
         ("mlprep server", "`mlprep serve --speed 0`, SQLite in a fresh temporary data directory"),
+        ("PostgreSQL", postgresql),
     ]
 
 
@@ -257,12 +326,107 @@ def _git_revision() -> str:
     return f"git {revision}"
 
 
+async def check_statuses(server: Server, scenarios: list[Scenario], token: str) -> None:
+    """Each scenario answers `server` with its expected status (else the bench stops)."""
+    for scenario in scenarios:
+        response = await send_once(server.port, scenario_request(scenario, server.port, token))
+        if response.status != scenario.status:
+            raise RuntimeError(f"{server.name} answered {scenario.path} with {response.status}")
+
+
+async def start_postgres(workdir: Path) -> tuple[PostgresMlprep | None, str, str | None]:
+    """mlprep on PostgreSQL, ready and checked: (server or None, its token, why not started)."""
+    try:
+        postgres = await asyncio.to_thread(start_postgres_mlprep, workdir, ADMIN_PASSWORD)
+    except PostgresNotStartedError as error:
+        return None, "", str(error)
+    try:
+        token = await log_in(postgres.server.port, ADMIN, ADMIN_PASSWORD)
+        await check_statuses(postgres.server, SCENARIOS, token)
+    except BaseException:
+        postgres.stop()
+        raise
+    return postgres, token, None
+
+
+async def start_history_server(workdir: Path, seeded: SeededHistory) -> tuple[Server, str]:
+    """The mlprep server on the seeded data directory, with its token, once its own run history
+    endpoint lists every seeded run and renders the newest one."""
+    server = mlprep_server(
+        workdir / "data-history",
+        workdir / "mlprep-history.log",
+        ADMIN_PASSWORD,
+        name=f"mlprep with {seeded.runs:,} runs",
+    )
+    server.start()
+    try:
+        token = await log_in(server.port, ADMIN, ADMIN_PASSWORD)
+        auth = [("Authorization", f"Bearer {token}")]
+        page = json_body(
+            await send_once(server.port, request_bytes(server.port, "GET", RUNS_PAGE, headers=auth))
+        )
+        if page["total"] != seeded.runs or len(page["items"]) != min(50, seeded.runs):
+            raise RuntimeError(f"{server.name} lists {page['total']} runs")
+        newest_id, newest_views = seeded.newest_run
+        if page["items"][0]["id"] != newest_id:
+            raise RuntimeError(f"{server.name} lists {page['items'][0]} first")
+        newest = f"{RUNS_PAGE}/{newest_id}"
+        run = json_body(
+            await send_once(server.port, request_bytes(server.port, "GET", newest, headers=auth))
+        )
+        if len(run["views"]) != newest_views:
+            raise RuntimeError(f"{server.name} shows the newest seeded run as {run}")
+    except BaseException:
+        server.stop()
+        raise
+    return server, token
+
+
+async def measure_history(
+    empty: Server, empty_token: str, seeded: Server, seeded_token: str, procedure_id: str
+) -> list[Paired]:
+    """HISTORY_SCENARIOS on both servers, each with a run waiting at its first view; the empty
+    server's run is then answered to its end (the runs measured next start from idle)."""
+    empty_run = await on_new_connection(
+        empty.port, lambda connection: open_run(connection, empty.port, empty_token, procedure_id)
+    )
+    await on_new_connection(
+        seeded.port,
+        lambda connection: open_run(connection, seeded.port, seeded_token, procedure_id),
+    )
+    await check_statuses(empty, HISTORY_SCENARIOS, empty_token)
+    await check_statuses(seeded, HISTORY_SCENARIOS, seeded_token)
+    pairs = []
+    targets = [Target(empty, empty_token), Target(seeded, seeded_token)]
+    for scenario in HISTORY_SCENARIOS:
+        print(f"… {scenario.label}: empty history and {HISTORY_RUNS:,} runs", flush=True)
+        on_empty, on_seeded = await sample_each(scenario, targets)
+        pairs.append(Paired(scenario.label, on_empty, on_seeded))
+    await on_new_connection(
+        empty.port, lambda connection: finish_run(connection, empty.port, empty_token, empty_run)
+    )
+    return pairs
+
+
+async def on_new_connection(port: int, work: Callable[[Connection], Awaitable[T]]) -> T:
+    """`work` on a connection of its own, closed after (an idle keep-alive connection would be
+    closed by the server while wrk runs)."""
+    connection = Connection(port)
+    try:
+        return await work(connection)
+    finally:
+        await connection.close()
+
+
 async def benchmark(workdir: Path) -> Report:
-    """Start both servers, run every scenario, stop both; the report."""
+    """Start the servers, run every scenario, stop them all; the report."""
     notes: list[str] = []
     ensure_wrk()
     mlprep = mlprep_server(workdir / "data", workdir / "mlprep.log", ADMIN_PASSWORD)
     baseline: Server | None = None
+    postgres: PostgresMlprep | None = None
+    history: Server | None = None
+    codes: dict[str, int | None] = {}
     mlprep.start()
     try:
         token = await log_in(mlprep.port, ADMIN, ADMIN_PASSWORD)
@@ -290,15 +454,44 @@ async def benchmark(workdir: Path) -> Report:
                     f"the baseline does not return mlprep's bytes for {scenario.path}"
                 )
 
+        # The PostgreSQL server's start-up is not among the figures: the history is seeded
+        # meanwhile, in a thread. The seeded server starts alone, after both.
+        print(f"… seeding {HISTORY_RUNS:,} runs; starting PostgreSQL", flush=True)
+        seeding = asyncio.create_task(
+            asyncio.to_thread(seed_history, workdir / "data-history", ADMIN_PASSWORD, HISTORY_RUNS)
+        )
+        postgres, postgres_token, postgres_missing = await start_postgres(workdir)
+        seeded = await seeding
+        print(f"… seeded in {seeded.seconds:.1f} s; {postgres_missing or 'PostgreSQL up'}")
+        history, history_token = await start_history_server(workdir, seeded)
+
         comparisons = []
+        postgres_pairs = []
+        targets = [Target(mlprep, token), Target(baseline, token)]
+        if postgres is not None:
+            targets.append(Target(postgres.server, postgres_token))
         for scenario in SCENARIOS:
             print(f"… {scenario.label}", flush=True)
-            comparisons.append(await compare(scenario, mlprep, baseline, token))
+            on_mlprep, on_baseline, *on_postgres = await sample_each(scenario, targets)
+            comparisons.append(Comparison(scenario.label, on_mlprep, on_baseline))
+            if on_postgres:
+                postgres_pairs.append(Paired(scenario.label, on_mlprep, on_postgres[0]))
         serving_rss = mlprep.rss_bytes()
+        if postgres is not None:
+            codes["mlprep on PostgreSQL"] = postgres.stop()
+            postgres_version = postgres.version
+            postgres = None
+        else:
+            postgres_version = None
 
-        print("… Daily Maintenance runs", flush=True)
         procedures = json_body(captured["/api/v1/maintenance"])
         daily = next(p["id"] for p in procedures if p["name"] == DAILY_MAINTENANCE)
+        history_pairs = await measure_history(mlprep, token, history, history_token, daily)
+        history_startup = history.startup_seconds
+        codes[history.name] = history.stop()
+        history = None
+
+        print("… Daily Maintenance runs", flush=True)
         runs = await drive_runs(mlprep, token, daily)
         print("… close-view → next view event, and a bare push", flush=True)
         event_latency = await close_view_to_next_view(mlprep.port, token, daily, EVENT_RUNS)
@@ -314,13 +507,21 @@ async def benchmark(workdir: Path) -> Report:
         ]
         startup = [("mlprep", mlprep.startup_seconds), ("baseline", baseline.startup_seconds)]
     finally:
-        codes = {"mlprep": mlprep.stop(), "baseline": baseline.stop() if baseline else None}
+        if history is not None:
+            codes[history.name] = history.stop()
+        if postgres is not None:
+            codes["mlprep on PostgreSQL"] = postgres.stop()
+        codes["mlprep"] = mlprep.stop()
+        codes["baseline"] = baseline.stop() if baseline else None
 
     for comparison in comparisons:
         for name, sampled in (("mlprep", comparison.mlprep), ("baseline", comparison.baseline)):
-            errors = sum(result.socket_errors for result, _ in sampled.runs)
-            if errors:
-                notes.append(f"{comparison.scenario} on {name}: {errors} socket errors in wrk.")
+            _note_wrk_problems(notes, f"{comparison.scenario} on {name}", sampled)
+    for pair in postgres_pairs:
+        _note_wrk_problems(notes, f"{pair.scenario} on PostgreSQL", pair.other)
+    for pair in history_pairs:
+        _note_wrk_problems(notes, f"{pair.scenario} on the empty history", pair.reference)
+        _note_wrk_problems(notes, f"{pair.scenario} with {HISTORY_RUNS:,} runs", pair.other)
     if auth.load.mismatches:
         raise RuntimeError(f"{auth.load.mismatches} correct logins were refused")
     if len(runs.seconds) < RUNS:
@@ -341,7 +542,11 @@ async def benchmark(workdir: Path) -> Report:
             "req/s is partly bounded by it; the CPU/request ratio is the steadier comparison."
         )
     return Report(
-        environment=environment(),
+        environment=environment(
+            f"{postgres_version}, a throw-away cluster on 127.0.0.1 (tests/postgres.py), fsync off"
+            if postgres_version
+            else f"not measured: {postgres_missing}"
+        ),
         comparisons=comparisons,
         runs=runs,
         authenticate=auth,
@@ -352,7 +557,19 @@ async def benchmark(workdir: Path) -> Report:
         events=(event_latency, push_latency),
         connections=CONNECTIONS,
         repeats=REPEATS,
+        history=HistoryResult(seeded, history_pairs, history_startup),
+        postgresql=PostgresResult(postgres_version, postgres_pairs, postgres_missing),
     )
+
+
+def _note_wrk_problems(notes: list[str], what: str, sampled: Sampled) -> None:
+    """Socket errors, and runs in which no request was answered (their figures are zeros)."""
+    errors = sum(result.socket_errors for result, _ in sampled.runs)
+    if errors:
+        notes.append(f"{what}: {errors} socket errors in wrk.")
+    empty = sum(1 for result, _ in sampled.runs if result.requests == 0)
+    if empty:
+        notes.append(f"{what}: {empty} of {len(sampled.runs)} wrk runs had no answer at all.")
 
 
 def main() -> None:

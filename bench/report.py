@@ -6,11 +6,21 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.load import LoadResult, percentile
 from bench.wrk import WrkResult
 
+if TYPE_CHECKING:
+    from bench.history_seed import SeededHistory
+
 MIB = 1024 * 1024
+# The issue's bar for reads on PostgreSQL, as a share of SQLite's req/s.
+POSTGRES_TARGET = 0.40
+# The first cells of history.md's rows for the targets that every run measures: the report
+# states this run's figures in them.
+HISTORY_TARGET_ROW = "List and current-run latency unchanged at 100,000 finished runs"
+POSTGRES_TARGET_ROW = "PostgreSQL ≥ 0.40× the SQLite figures for reads"
 # Kept by hand (what each change bought, the issue's targets): appended to every report.
 HISTORY = Path(__file__).with_name("history.md")
 
@@ -72,6 +82,42 @@ class Comparison:
 
 
 @dataclass(frozen=True)
+class Paired:
+    """One scenario on two mlprep servers that differ in one thing: the history, or the
+    database. `reference` is the server of the other tables (SQLite, an empty history)."""
+
+    scenario: str
+    reference: Sampled
+    other: Sampled
+
+    @property
+    def within_noise(self) -> bool:
+        """Whether the req/s of the two servers' runs overlap (min to max of each): a difference
+        smaller than the run-to-run spread on this machine."""
+        ours = [result.per_second for result, _ in self.reference.runs]
+        theirs = [result.per_second for result, _ in self.other.runs]
+        return bool(ours and theirs) and max(ours) >= min(theirs) and max(theirs) >= min(ours)
+
+
+@dataclass(frozen=True)
+class HistoryResult:
+    """The run reads on an empty history and on a seeded one, in the same bench run."""
+
+    seeded: SeededHistory
+    pairs: list[Paired]  # reference: the empty history; other: the seeded one
+    startup_seconds: float  # the seeded server's, from exec to healthy
+
+
+@dataclass(frozen=True)
+class PostgresResult:
+    """The comparable reads on PostgreSQL against SQLite, or why they were not measured."""
+
+    version: str | None
+    pairs: list[Paired]  # reference: SQLite; other: PostgreSQL
+    unavailable: str | None = None
+
+
+@dataclass(frozen=True)
 class RunsResult:
     """Whole maintenance runs driven through the API, one after another."""
 
@@ -102,6 +148,8 @@ class Report:
     events: tuple[list[float], list[float]]
     connections: int
     repeats: int
+    history: HistoryResult
+    postgresql: PostgresResult
 
 
 def _table(
@@ -142,7 +190,8 @@ def render(report: Report) -> str:
         "same paths with the bytes mlprep returned (status, headers, body; no auth, no database).",
         "Before the load, each captured response was replayed by the baseline byte for byte.",
         f"Load: wrk, {report.connections} connections, in a process of its own; each figure is",
-        f"the median of {report.repeats} runs.",
+        f"the median of {report.repeats} runs. The servers' runs alternate (each round starts",
+        "with the next server), so a change in the machine's load falls on all of them alike.",
         "",
     ]
     rows = []
@@ -231,6 +280,8 @@ def render(report: Report) -> str:
         ]
     )
     lines += _table(["Path", "Samples", "p50 ms", "p99 ms"], event_rows)
+    lines += _history_section(report.history)
+    lines += _postgres_section(report.postgresql)
     lines += ["", "## Start-up to healthy", ""]
     lines += _table(
         ["Server", "Seconds"], [[what, f"{seconds:.2f}"] for what, seconds in report.startup]
@@ -240,5 +291,159 @@ def render(report: Report) -> str:
     if report.notes:
         lines += ["", "## Notes", "", *(f"- {note}" for note in report.notes)]
     if HISTORY.exists():
-        lines += ["", HISTORY.read_text().rstrip()]
+        targets = {
+            HISTORY_TARGET_ROW: history_verdict(report.history),
+            POSTGRES_TARGET_ROW: postgres_verdict(report.postgresql),
+        }
+        lines += ["", with_measured_targets(HISTORY.read_text().rstrip(), targets)]
     return "\n".join(lines) + "\n"
+
+
+def _paired_rows(pairs: Sequence[Paired], names: tuple[str, str]) -> list[list[str]]:
+    """Per scenario: a row per server, then the ratio other / reference."""
+    rows = []
+    for pair in pairs:
+        for number, (name, measured) in enumerate(
+            zip(names, (pair.reference, pair.other), strict=True)
+        ):
+            rows.append(
+                [
+                    pair.scenario if number == 0 else "",
+                    name,
+                    f"{measured.requests:,}",
+                    f"{measured.per_second:,.0f}",
+                    _ms(measured.p50_ms),
+                    _ms(measured.p99_ms),
+                    f"{measured.cpu_us_per_request:,.0f}",
+                ]
+            )
+        mine, base = pair.other, pair.reference
+        rows.append(
+            [
+                "",
+                f"ratio {names[1]} / {names[0]}",
+                "",
+                _ratio(mine.per_second, base.per_second),
+                _ratio(mine.p50_ms, base.p50_ms),
+                _ratio(mine.p99_ms, base.p99_ms),
+                _ratio(mine.cpu_us_per_request, base.cpu_us_per_request),
+            ]
+        )
+    return rows
+
+
+_PAIRED_HEADER = [
+    "Scenario",
+    "Server",
+    "Requests",
+    "Req/s",
+    "p50 ms",
+    "p99 ms",
+    "Server CPU µs/req",
+]
+
+
+def _history_section(history: HistoryResult) -> list[str]:
+    seeded = history.seeded
+    states = ", ".join(f"{count:,} {state}" for state, count in seeded.by_state.items())
+    procedures = ", ".join(f"{name} {count:,}" for name, count in seeded.by_procedure.items())
+    lines = [
+        "",
+        f"## Run reads with {seeded.runs:,} finished runs in the history",
+        "",
+        "Two mlprep servers on SQLite: the one above, whose history is empty, and one started on",
+        f"a data directory seeded with {seeded.runs:,} finished runs (`bench/history_seed.py`, "
+        f"{seeded.seconds:.1f} s):",
+        "",
+        f"- states: {states};",
+        f"- procedures: {procedures};",
+        f"- {seeded.views:,} views and {seeded.errors:,} errors; started between "
+        f"{seeded.first_started_at:%Y-%m-%d} and {seeded.last_ended_at:%Y-%m-%d}.",
+        "",
+        f"The seeded server started to healthy in {history.startup_seconds:.2f} s. On each",
+        "server a Daily Maintenance run was started and waits at its first view while the reads",
+        "are measured, as a client polls during a run. The two servers' wrk runs alternate.",
+        "",
+    ]
+    lines += _table(_PAIRED_HEADER, _paired_rows(history.pairs, ("empty", "seeded")), right_from=2)
+    lines += [
+        "",
+        f"Target (issue 10): unchanged within noise. This run: {history_verdict(history)}",
+    ]
+    return lines
+
+
+def _postgres_section(postgresql: PostgresResult) -> list[str]:
+    lines = ["", "## The same reads on PostgreSQL", ""]
+    if postgresql.unavailable is not None:
+        return [*lines, f"Not measured in this run: {postgresql.unavailable}"]
+    lines += [
+        "mlprep started with `--database-url` on a fresh database of a throw-away",
+        f"{postgresql.version} cluster on 127.0.0.1 (the test suite's `tests/postgres.py`: fsync",
+        "off); its wrk runs alternate with the SQLite server's and the baseline's above. The",
+        "server CPU column is mlprep's process only, not PostgreSQL's.",
+        "",
+    ]
+    rows = _paired_rows(postgresql.pairs, ("SQLite", "PostgreSQL"))
+    lines += _table(_PAIRED_HEADER, rows, right_from=2)
+    lines += [
+        "",
+        f"Target (issue 10): ≥ {POSTGRES_TARGET:.2f}× the SQLite req/s for reads. This run: "
+        + postgres_verdict(postgresql),
+    ]
+    return lines
+
+
+def history_verdict(history: HistoryResult) -> str:
+    """Whether the run reads kept their speed with the seeded history, with the figures."""
+    figures = "; ".join(
+        f"{pair.scenario}: req/s {_ratio(pair.other.per_second, pair.reference.per_second)}, "
+        f"p50 {_ratio(pair.other.p50_ms, pair.reference.p50_ms)}, "
+        f"p99 {_ratio(pair.other.p99_ms, pair.reference.p99_ms)}"
+        for pair in history.pairs
+    )
+    outside = [pair.scenario for pair in history.pairs if not pair.within_noise]
+    runs = f"{history.seeded.runs:,}"
+    if not outside:
+        return (
+            f"Yes: with {runs} finished runs against none, every read's req/s is within the "
+            f"run-to-run spread. {figures}."
+        )
+    return (
+        f"No: with {runs} finished runs against none, beyond the run-to-run spread: "
+        f"{', '.join(outside)}. {figures}."
+    )
+
+
+def postgres_verdict(postgresql: PostgresResult) -> str:
+    """Whether every read on PostgreSQL reached the target share of SQLite's req/s."""
+    if postgresql.unavailable is not None or not postgresql.pairs:
+        return f"Not measured in this run: {postgresql.unavailable or 'no scenario'}"
+    shares = {
+        pair.scenario: pair.other.per_second / pair.reference.per_second
+        for pair in postgresql.pairs
+        if pair.reference.per_second
+    }
+    lowest = min(shares, key=shares.__getitem__)
+    spread = f"{min(shares.values()):.2f}–{max(shares.values()):.2f}×"
+    below = [scenario for scenario, share in shares.items() if share < POSTGRES_TARGET]
+    if not below:
+        return (
+            f"Yes: {postgresql.version} served {spread} SQLite's req/s over the "
+            f"{len(shares)} reads (lowest: {lowest})."
+        )
+    return (
+        f"No: {postgresql.version} served {spread} SQLite's req/s; below "
+        f"{POSTGRES_TARGET:.2f}×: {', '.join(below)}."
+    )
+
+
+def with_measured_targets(history: str, verdicts: dict[str, str]) -> str:
+    """`history` with the "Reached?" cell of each target in `verdicts` replaced by this run's
+    verdict (history.md is kept by hand; these two targets are measured by every run)."""
+    lines = history.splitlines()
+    for number, line in enumerate(lines):
+        for target, verdict in verdicts.items():
+            if line.startswith(f"| {target} |"):
+                lines[number] = f"| {target} | Measured by this run. {verdict} |"
+    return "\n".join(lines)

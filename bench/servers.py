@@ -127,12 +127,21 @@ def clean_environment(extra: dict[str, str]) -> dict[str, str]:
     return environment
 
 
-def mlprep_server(data_dir: Path, log_path: Path, admin_password: str) -> Server:
-    """`mlprep serve --speed 0` on a fresh data directory."""
+def mlprep_server(
+    data_dir: Path,
+    log_path: Path,
+    admin_password: str,
+    *,
+    database_url: str | None = None,
+    name: str = "mlprep",
+) -> Server:
+    """`mlprep serve --speed 0` on `data_dir` (SQLite in it, unless `database_url` names one)."""
     command = [str(MLPREP), "serve", "--host", HOST, "--port", "{port}"]
     command += ["--data-dir", str(data_dir), "--speed", "0"]
+    if database_url is not None:
+        command += ["--database-url", database_url]
     environment = clean_environment({"MLPREP_ADMIN_PASSWORD": admin_password})
-    return Server("mlprep", command, log_path, environment)
+    return Server(name, command, log_path, environment)
 
 
 def baseline_server(responses_path: Path, log_path: Path) -> Server:

@@ -52,22 +52,57 @@ class RunTiming:
 
 
 async def drive_run(connection: Connection, port: int, token: str, procedure_id: str) -> RunTiming:
-    """Start `procedure_id` and answer its views until it ends, as a polling client would.
+    """Start `procedure_id` and answer its views until it ends, as a polling client would."""
+    started = time.perf_counter()
+    run_id = await start_run(connection, port, token, procedure_id)
+    requests = 1 + await finish_run(connection, port, token, run_id)
+    seconds = time.perf_counter() - started
+    ended = json_body(
+        await connection.send(
+            request_bytes(port, "GET", f"/mlprep/v1/runs/{run_id}", headers=[_auth(token)])
+        )
+    )
+    return RunTiming(seconds, requests, ended["state"])
+
+
+async def start_run(connection: Connection, port: int, token: str, procedure_id: str) -> str:
+    """Start `procedure_id`; the new run's id."""
+    start = request_bytes(
+        port, "POST", f"/api/v1/maintenance/{procedure_id}", headers=[_auth(token)]
+    )
+    run_id: str = json_body(await connection.send(start))["runId"]
+    return run_id
+
+
+async def open_run(connection: Connection, port: int, token: str, procedure_id: str) -> str:
+    """Start `procedure_id` and wait until it shows its first view: a run in progress, waiting
+    for the operator (what `GET /mlprep/v1/runs/current` then reads). The run's id."""
+    run_id = await start_run(connection, port, token, procedure_id)
+    poll = request_bytes(port, "GET", CURRENT_RUN, headers=[_auth(token)])
+    for _ in range(MAX_POLLS_PER_RUN):
+        response = await connection.send(poll)
+        if response.status == 200 and json_body(response)["openView"] is not None:
+            return run_id
+        if response.status == 204:
+            break
+        await asyncio.sleep(POLL_PAUSE_SECONDS)
+    raise RuntimeError(f"run {run_id} showed no view")
+
+
+async def finish_run(connection: Connection, port: int, token: str, run_id: str) -> int:
+    """Answer the current run's views until it ends; the requests that took.
 
     Views are answered Yes when they ask a question, with a lot number when they want input, and
     Ok otherwise.
     """
-    auth = ("Authorization", f"Bearer {token}")
-    started = time.perf_counter()
-    start = request_bytes(port, "POST", f"/api/v1/maintenance/{procedure_id}", headers=[auth])
-    run_id: str = json_body(await connection.send(start))["runId"]
+    auth = _auth(token)
     poll = request_bytes(port, "GET", CURRENT_RUN, headers=[auth])
-    requests = 1
+    requests = 0
     for _ in range(MAX_POLLS_PER_RUN):
         response = await connection.send(poll)
         requests += 1
         if response.status == 204:
-            break
+            return requests
         view = json_body(response)["openView"]
         if view is None:
             await asyncio.sleep(POLL_PAUSE_SECONDS)
@@ -84,12 +119,8 @@ async def drive_run(connection: Connection, port: int, token: str, procedure_id:
         requests += 1
         if closed.status != 200:
             raise RuntimeError(f"close-view answered {closed.status}: {closed.body!r}")
-    else:
-        raise RuntimeError(f"run {run_id} did not end within {MAX_POLLS_PER_RUN} polls")
-    seconds = time.perf_counter() - started
-    ended = json_body(
-        await connection.send(
-            request_bytes(port, "GET", f"/mlprep/v1/runs/{run_id}", headers=[auth])
-        )
-    )
-    return RunTiming(seconds, requests, ended["state"])
+    raise RuntimeError(f"run {run_id} did not end within {MAX_POLLS_PER_RUN} polls")
+
+
+def _auth(token: str) -> tuple[str, str]:
+    return ("Authorization", f"Bearer {token}")
