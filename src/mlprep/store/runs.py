@@ -262,21 +262,26 @@ class RunStore:
         return run_from_row(row) if row else None
 
     def page(self, offset: int, limit: int) -> tuple[list[RunRecord], int]:
-        """Runs newest first, and how many there are."""
+        """Runs newest first, and how many there are.
+
+        The count is the span of the runs' sequence numbers: they are numbered 1, 2, 3... as they
+        start, and runs are only ever deleted all together (a factory reset, after which the
+        numbering starts again), so the span is the count. Two index look-ups, where counting
+        the rows read all of them (7 ms at 100,000 runs: bench/README.md).
+        """
+        mine = runs.c.instrument_id == self._instrument
         with self._engine.connect() as connection:
             rows = connection.execute(
-                select(runs)
-                .where(runs.c.instrument_id == self._instrument)
-                .order_by(runs.c.seq.desc())
-                .offset(offset)
-                .limit(limit)
+                select(runs).where(mine).order_by(runs.c.seq.desc()).offset(offset).limit(limit)
             ).all()
-            total = connection.execute(
-                select(func.count())
-                .select_from(runs)
-                .where(runs.c.instrument_id == self._instrument)
-            ).scalar_one()
-        return [run_from_row(row) for row in rows], int(total)
+            first, last = connection.execute(
+                select(
+                    select(func.min(runs.c.seq)).where(mine).scalar_subquery(),
+                    select(func.max(runs.c.seq)).where(mine).scalar_subquery(),
+                )
+            ).one()
+        total = 0 if first is None else int(last) - int(first) + 1
+        return [run_from_row(row) for row in rows], total
 
     def count_by_state(self) -> dict[RunState, int]:
         """How many runs there are in each state."""

@@ -176,6 +176,28 @@ def test_runs_are_listed_newest_first_page_by_page(
     ]
 
 
+def test_the_history_counts_every_run_and_starts_again_after_a_factory_reset(
+    client: ApiClient, admin_headers: dict[str, str]
+) -> None:
+    prefix = "/api/v1"
+    for _ in range(2):
+        run_to_the_end(client, admin_headers, prefix, start(client, admin_headers, prefix, "hepa"))
+    assert client.get(RUNS, headers=admin_headers).json()["total"] == 2
+
+    reset = client.post("/mlprep/v1/simulator/factory-reset", headers=admin_headers)
+    assert reset.status_code == 200, reset.text
+    assert client.get(RUNS, headers=admin_headers).json() | {"limit": None} == {
+        "items": [],
+        "total": 0,
+        "offset": 0,
+        "limit": None,
+    }
+
+    run_to_the_end(client, admin_headers, prefix, start(client, admin_headers, prefix, "hepa"))
+    page = client.get(RUNS, params={"offset": 1}, headers=admin_headers).json()
+    assert (page["total"], page["items"]) == (1, [])
+
+
 def test_one_run_is_found_by_id_and_an_unknown_one_is_not(
     client: ApiClient, admin_headers: dict[str, str], prefix: str
 ) -> None:
