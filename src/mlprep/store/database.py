@@ -10,11 +10,13 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, Table, create_engine, event, inspect, text
 from sqlalchemy.engine.url import make_url
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
+    from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration in migrations/versions; a test checks it against Alembic's own answer.
@@ -51,6 +53,18 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def upsert_into(engine: Engine, table: Table) -> PostgresqlInsert | SqliteInsert:
+    """An INSERT into `table` that can take `ON CONFLICT` clauses, in `engine`'s dialect (only
+    that dialect's module is imported: PostgreSQL's alone takes ~30 ms)."""
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
 
 
 def alembic_config(engine: Engine) -> Config:
