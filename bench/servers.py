@@ -62,22 +62,25 @@ class Server:
         Raises:
             RuntimeError: it exited, or did not answer within START_TIMEOUT seconds.
         """
-        started = time.perf_counter()
-        with self.log_path.open("ab") as log:
-            self._process = subprocess.Popen(
-                self.command, stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=REPO
-            )
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited at start-up:\n{self.log()}")
-            try:
-                if httpx.get(self.base_url + HEALTH_PATH, timeout=1.0).status_code == 200:
-                    self.startup_seconds = time.perf_counter() - started
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.01)
+        # One client for every poll: `httpx.get` builds a client, and its TLS context, each time
+        # (~45 ms of CPU per poll, taken from the server starting on the same cores).
+        with httpx.Client(timeout=1.0) as poller:
+            started = time.perf_counter()
+            with self.log_path.open("ab") as log:
+                self._process = subprocess.Popen(
+                    self.command, stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=REPO
+                )
+            deadline = time.monotonic() + START_TIMEOUT
+            while time.monotonic() < deadline:
+                if self._process.poll() is not None:
+                    raise RuntimeError(f"{self.name} exited at start-up:\n{self.log()}")
+                try:
+                    if poller.get(self.base_url + HEALTH_PATH).status_code == 200:
+                        self.startup_seconds = time.perf_counter() - started
+                        return
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.01)
         self.stop()
         raise RuntimeError(f"{self.name} did not answer within {START_TIMEOUT}s:\n{self.log()}")
 

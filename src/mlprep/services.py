@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -33,7 +35,6 @@ from mlprep.maintenance.protocol_runs import ProtocolRuns
 from mlprep.maintenance.run_history import RunHistory
 from mlprep.maintenance.simulator_control import SimulatorControl
 from mlprep.maintenance.uv_routine import DEFAULT_INTERVAL, UvRoutine
-from mlprep.metrics import InstrumentCollector
 from mlprep.settings import Settings
 from mlprep.store.audit import AuditStore
 from mlprep.store.counters import ChannelCounterStore
@@ -49,6 +50,9 @@ from mlprep.store.runs import RunStore
 from mlprep.store.token_sessions import TokenSessionStore
 from mlprep.store.tokens import RevokedTokenStore
 from mlprep.store.users import UserStore
+
+if TYPE_CHECKING:
+    from mlprep.metrics import InstrumentCollector
 
 
 @dataclass
@@ -75,8 +79,22 @@ class Services:
     error_log: ErrorLog
     images: ImageLibrary
     simulator: SimulatorControl
-    metrics: InstrumentCollector
     database_check: DatabaseCheck
+
+    @cached_property
+    def metrics(self) -> InstrumentCollector:
+        """What `/mlprep/v1/metrics` reports, built at the first scrape (prometheus_client is
+        not imported to start)."""
+        from mlprep.metrics import InstrumentCollector
+
+        return InstrumentCollector(
+            self.settings.serial_number,
+            self.procedures,
+            self.counters,
+            self.history,
+            self.engine_runs,
+            self.bus,
+        )
 
     def close(self) -> None:
         """Release the database connections and the password-checking threads."""
@@ -198,9 +216,6 @@ def open_services(
             ids,
             bus,
             audit,
-        ),
-        metrics=InstrumentCollector(
-            settings.serial_number, procedures, counters, history, run_engine, bus
         ),
         database_check=DatabaseCheck(engine),
     )

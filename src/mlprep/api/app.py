@@ -134,7 +134,8 @@ def create_app(
     services_factory: Callable[[Settings], Services] | None = None,
     hot_reads: bool = True,
 ) -> FastAPI:
-    """Build the application; its services open in the lifespan (tests may pass a factory).
+    """Build the application; its services open in the lifespan (`mlprep serve` passes those it
+    opened to prepare the first start, and tests their own).
 
     `hot_reads=False` leaves out the lane that answers polled reads from memory (api/hot_reads.py),
     so that tests can compare its answers with the application's own.

@@ -10,7 +10,6 @@ import typer
 
 from mlprep.cli.console import out
 from mlprep.cli.remote import remote
-from mlprep.client.events import STREAMS
 
 
 def events(
@@ -27,6 +26,8 @@ def events(
 ) -> None:
     """Print events as they come (Ctrl-C stops): views opening and closing, state, counters,
     errors. Reconnects by itself; a `reconnected` line says events may have been missed."""
+    from mlprep.client.events import STREAMS  # the WebSocket client, only when it is needed
+
     seen = 0
     with remote(context) as client, client.events(STREAMS, code) as subscription:
         while count is None or seen < count:

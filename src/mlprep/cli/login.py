@@ -9,8 +9,7 @@ from rich.table import Table
 
 from mlprep.cli.console import emit_json, out
 from mlprep.cli.profiles import DEFAULT_URL, Profile
-from mlprep.cli.remote import failures_explained, state_of
-from mlprep.client import PrepClient
+from mlprep.cli.remote import client_of, failures_explained, state_of
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
 
@@ -31,7 +30,7 @@ def login(
     server = (url or state.url or state.profile().url or DEFAULT_URL).rstrip("/")
     user = user or typer.prompt("User")
     password = password or typer.prompt("Password", hide_input=True)
-    with failures_explained(), PrepClient(server) as client:
+    with failures_explained(), client_of(server) as client:
         answer = client.login(user, password)
     state.profiles.save(
         state.profile_name, Profile(url=server, token=answer.token, user_name=answer.user_name)
@@ -57,7 +56,7 @@ def logout(context: typer.Context, as_json: JsonOption = False) -> None:
     state = state_of(context)
     profile = state.profile()
     if profile.token is not None:
-        with failures_explained(), PrepClient(profile.url, token=profile.token) as client:
+        with failures_explained(), client_of(profile.url, profile.token) as client:
             try:
                 client.logout()
             finally:

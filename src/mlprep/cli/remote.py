@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -18,11 +19,13 @@ from mlprep.client import (
     Conflict,
     NotFound,
     PermissionDenied,
-    PrepClient,
     ProblemError,
     ServerUnreachable,
     Unauthenticated,
 )
+
+if TYPE_CHECKING:
+    from mlprep.client import PrepClient
 
 EXIT_CODES: tuple[tuple[type[ClientError], int], ...] = (
     (Unauthenticated, console.AUTHENTICATION),
@@ -84,6 +87,14 @@ def failures_explained() -> Iterator[None]:
         abort(explain(error), exit_code_for(error))
 
 
+def client_of(url: str, token: str | None = None) -> PrepClient:
+    """A client of the server at `url`. The HTTP stack is imported here, when a command talks to
+    a server: `mlprep serve` does not need it."""
+    from mlprep.client import PrepClient
+
+    return PrepClient(url, token=token)
+
+
 @contextmanager
 def remote(context: typer.Context, authenticated: bool = True) -> Iterator[PrepClient]:
     """A client of the chosen profile's server, with its token (renewed tokens are kept)."""
@@ -95,7 +106,7 @@ def remote(context: typer.Context, authenticated: bool = True) -> Iterator[PrepC
             f"`mlprep login {profile.url} --user NAME` first.",
             console.AUTHENTICATION,
         )
-    client = PrepClient(profile.url, token=profile.token)
+    client = client_of(profile.url, profile.token)
     try:
         with failures_explained():
             yield client

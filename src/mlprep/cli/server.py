@@ -44,9 +44,8 @@ def run_server(**overrides: Any) -> None:
     try:
         generated = prepare_first_start(services)
     except MlprepError as error:
-        abort(error.detail)
-    finally:
         services.close()
+        abort(error.detail)
     if generated:
         err.print(
             f"First start: created user [bold]admin[/bold] with password [bold]{generated}[/bold] "
@@ -62,7 +61,9 @@ def run_server(**overrides: Any) -> None:
     # shutdown (which closes the database), then raises the signal again under the handler that
     # was in place before; this one turns that SIGTERM into the exit status 0 of a clean stop.
     signal.signal(signal.SIGTERM, _exit_cleanly)
-    app = create_app(settings)
+    # The app's lifespan takes these services over (and closes them at the end): opening them a
+    # second time would load the same state again.
+    app = create_app(settings, services_factory=lambda _settings: services)
     server = _Server(
         uvicorn.Config(
             app,

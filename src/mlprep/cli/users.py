@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import TYPE_CHECKING, Annotated, Protocol
 
 import typer
 from rich.table import Table
@@ -15,8 +15,10 @@ from rich.table import Table
 from mlprep.cli import console
 from mlprep.cli.console import abort, emit_json, out
 from mlprep.cli.remote import remote
-from mlprep.client import PrepClient
 from mlprep.contract.users import Role, User
+
+if TYPE_CHECKING:
+    from mlprep.client import PrepClient
 
 app = typer.Typer(
     help="Manage users: over the server, or with --data-dir directly in its database.",

@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
-import httpx
+from typing import TYPE_CHECKING
+
 from pydantic import ValidationError
 
 from mlprep.contract.problem import ProblemDetails
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class ClientError(Exception):

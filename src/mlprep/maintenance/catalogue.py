@@ -15,6 +15,10 @@ from mlprep.contract.runs import ViewKind
 from mlprep.instrument.port import Operation
 from mlprep.maintenance.counters import CounterKind
 
+# libyaml's parser where PyYAML was built with it: the same documents, parsed ~15 times faster
+# (the catalogue is read at every start).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class Outcome(StrEnum):
     """What a view's result does."""
@@ -99,7 +103,7 @@ def load_catalogue(text: str | None = None) -> Catalogue:
     if text is None:
         text = resources.files("mlprep.maintenance").joinpath("catalogue.yaml").read_text("utf-8")
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as error:
         raise CatalogueError(f"the maintenance catalogue is not valid YAML: {error}") from error
     try:

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, and_, case, delete, literal, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from mlprep.store.database import upsert_into
 from mlprep.store.tables import login_attempts
 
 
@@ -64,9 +63,8 @@ class LoginAttemptStore:
             ),
             else_=table.c.locked_until,
         )
-        dialect_insert = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
         statement = (
-            dialect_insert(table)
+            upsert_into(self._engine, table)
             .values(key=key, failures=1, locked_until=None)
             .on_conflict_do_update(
                 index_elements=[table.c.key],

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from mlprep.store.database import upsert_into
 from mlprep.store.tables import token_sessions
 
 
@@ -41,10 +40,9 @@ class TokenSessionStore:
     def keep(self, uses: list[SessionUse], now: datetime) -> None:
         """Write these sessions' last use (inserting new ones), and forget sessions whose
         tokens have all expired, in one transaction."""
-        dialect_insert = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
         with self._engine.begin() as connection:
             for use in uses:
-                statement = dialect_insert(token_sessions).values(**use.__dict__)
+                statement = upsert_into(self._engine, token_sessions).values(**use.__dict__)
                 connection.execute(
                     statement.on_conflict_do_update(
                         index_elements=[token_sessions.c.session_id],

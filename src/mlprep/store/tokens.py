@@ -6,9 +6,8 @@ from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import Engine, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from mlprep.store.database import upsert_into
 from mlprep.store.tables import revoked_tokens
 
 
@@ -20,11 +19,10 @@ class RevokedTokenStore:
 
     def revoke(self, jti: str, expires_at: datetime, now: datetime) -> None:
         """Record a revocation, and forget revocations of tokens that have expired."""
-        dialect_insert = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
         with self._engine.begin() as connection:
             connection.execute(delete(revoked_tokens).where(revoked_tokens.c.expires_at < now))
             connection.execute(
-                dialect_insert(revoked_tokens)
+                upsert_into(self._engine, revoked_tokens)
                 .values(jti=jti, expires_at=expires_at)
                 .on_conflict_do_nothing()
             )

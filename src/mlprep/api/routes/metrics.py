@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from mlprep.api.dependencies import ServicesDep
-from mlprep.metrics import CONTENT_TYPE, render
 
 router = APIRouter(tags=["mlprep"])
 
@@ -18,4 +17,6 @@ router = APIRouter(tags=["mlprep"])
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
 )
 def metrics(services: ServicesDep) -> Response:
+    from mlprep.metrics import CONTENT_TYPE, render  # at the first scrape, not at start-up
+
     return Response(render(services.metrics), media_type=CONTENT_TYPE)
