@@ -40,6 +40,16 @@ Read = Callable[[Services, Scope, str], Awaitable[Answer | None]]
 Body = Callable[[Services, str], bytes]
 
 
+# The vendor's listings under each prefix's `/maintenance`, by the rest of their path.
+_LISTINGS: dict[str, Callable[[Services], bytes]] = {
+    "": maintenance.procedures_body,
+    "/errors": maintenance.errors_body,
+    "/channel-counters": maintenance.counters_body,
+    "/uv-routine-interval-options": maintenance.uv_options_body,
+    "/uv-routine-settings": maintenance.uv_settings_body,
+}
+
+
 class HotReads:
     """The table of hot reads, and the answer to a request it holds (see `answer`)."""
 
@@ -48,21 +58,8 @@ class HotReads:
         self._named: dict[str, Read] = {}  # lower-case parent path → read of a named child
         for prefix in vendor_prefixes:
             base = f"{prefix}/maintenance".lower()
-            self._reads[base] = _for_viewers(
-                lambda services, _: maintenance.procedures_body(services)
-            )
-            self._reads[f"{base}/errors"] = _for_viewers(
-                lambda services, _: maintenance.errors_body(services)
-            )
-            self._reads[f"{base}/channel-counters"] = _for_viewers(
-                lambda services, _: maintenance.counters_body(services)
-            )
-            self._reads[f"{base}/uv-routine-interval-options"] = _for_viewers(
-                lambda services, _: maintenance.uv_options_body(services)
-            )
-            self._reads[f"{base}/uv-routine-settings"] = _for_viewers(
-                lambda services, _: maintenance.uv_settings_body(services)
-            )
+            for rest, listing in _LISTINGS.items():
+                self._reads[base + rest] = _for_viewers(_whole(listing))
             self._named[base] = _for_viewers(maintenance.procedure_body)
             self._named[f"{base}/images"] = _image
         self._reads[f"{our_prefix}/health".lower()] = _health
@@ -92,6 +89,11 @@ class HotReads:
         await send({"type": "http.response.body", "body": body})
         log_access(scope, status, started)
         return True
+
+
+def _whole(listing: Callable[[Services], bytes]) -> Body:
+    """A listing as a body (its path has no segment to read)."""
+    return lambda services, _segment: listing(services)
 
 
 def _for_viewers(body: Body) -> Read:
