@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
@@ -147,10 +146,6 @@ def create_app(
         services = factory(settings)
         app.state.services = services
         services.engine_runs.recover()
-        # What is loaded by now (the libraries, the app, the services) lives as long as the
-        # server: leave it out of the garbage collector's full passes, each of which took
-        # ~90 ms over it and held every request that long (bench/README.md).
-        gc.freeze()
         watches = [
             asyncio.create_task(
                 watch_sessions(services.activity, partial(announce_warning, services.bus))
