@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 # Told the clock's offset and speed after each change, so that they can be kept (instrument state).
 ClockListener = Callable[[timedelta, float], None]
+# Makes the listener's call for time passed by an action: by default on a thread of its own; the
+# server has the run engine make it with the run's changes that the action goes with.
+OffsetKeeper = Callable[[Callable[[], None]], Awaitable[None]]
 
 
 class Clock(Protocol):
@@ -70,6 +73,11 @@ class SimulatedClock:
         self._lock = threading.Lock()
         self._keeping = threading.Lock()
         self._listener = listener
+        self._keeper: OffsetKeeper = asyncio.to_thread
+
+    def keep_passed_time_with(self, keeper: OffsetKeeper) -> None:
+        """Have `keeper` make the listener's call after time passed (`pass_time`)."""
+        self._keeper = keeper
 
     def now(self) -> datetime:
         return self._base.now() + self._offset
@@ -108,7 +116,7 @@ class SimulatedClock:
                 self._offset += behind
         if behind > timedelta(0) and self._listener is not None:
             # Keeping the offset writes to the database: off the event loop, as runs' commits.
-            await asyncio.to_thread(self._changed)
+            await self._keeper(self._changed)
 
     def _changed(self) -> None:
         if self._listener is not None:

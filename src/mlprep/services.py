@@ -181,6 +181,7 @@ def open_services(
         catalogue, procedure_store, uv_routine, protocol_run_store, run_engine, clock, audit
     )
     run_engine.when_completed(procedures.executed)
+    clock.keep_passed_time_with(run_engine.with_run_changes)
     protocol_runs = ProtocolRuns(protocol_run_store, procedures, counters)
     history = RunHistory(run_store, catalogue, run_engine, clock)
     return Services(

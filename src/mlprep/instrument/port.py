@@ -65,6 +65,10 @@ class Instrument(Protocol):
     @property
     def info(self) -> InstrumentInfo: ...
 
+    def takes_time(self, request: OperationRequest) -> bool:
+        """Whether carrying out `request` takes real time (a simulator at speed 0 takes none)."""
+        ...
+
     async def perform(self, request: OperationRequest) -> OperationResult:
         """Carry out one operation; cancelling the call stops it.
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from mlprep.clock import SimulatedClock
 from mlprep.contract.maintenance import Channel
 from mlprep.instrument.faults import FaultInjector
@@ -31,6 +33,9 @@ class SimulatedInstrument:
     @property
     def info(self) -> InstrumentInfo:
         return self._info
+
+    def takes_time(self, request: OperationRequest) -> bool:
+        return self.clock.speed > 0 and request.duration > timedelta(0)
 
     async def perform(self, request: OperationRequest) -> OperationResult:
         """Let the operation's duration pass, then fail or report its reading."""

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Engine, func, insert, select
 
 from mlprep.store.tables import audit_entries
+from mlprep.store.transactions import transaction
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class AuditStore:
 
     def append(self, record: AuditRecord) -> None:
         """Add an entry at the end of the trail."""
-        with self._engine.begin() as connection:
+        with transaction(self._engine) as connection:
             connection.execute(insert(audit_entries).values(**record.__dict__))
 
     def page(

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from mlprep.contract.maintenance import UvInterval
 from mlprep.store.tables import instrument_settings
+from mlprep.store.transactions import transaction
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class InstrumentSettingsStore:
 
     def set_uv_interval(self, interval: UvInterval) -> None:
         """Store the UV routine interval."""
-        with self._engine.begin() as connection:
+        with transaction(self._engine) as connection:
             write_uv_interval(connection, self._instrument, interval)
 
     def clock_state(self) -> ClockState:
@@ -67,7 +68,7 @@ class InstrumentSettingsStore:
     def keep_clock(self, offset: timedelta, speed: float) -> None:
         """Keep the simulated clock's offset and speed (creating this instrument's row)."""
         values = {"clock_offset_us": offset // timedelta(microseconds=1), "clock_speed": speed}
-        with self._engine.begin() as connection:
+        with transaction(self._engine) as connection:
             changed = connection.execute(
                 update(instrument_settings)
                 .where(instrument_settings.c.instrument_id == self._instrument)

@@ -1,7 +1,9 @@
-"""Maintenance runs, their views and their errors. Each state change is one transaction."""
+"""Maintenance runs, their views and their errors. Each state change is one transaction, unless
+several are made `together`."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,6 +15,7 @@ from mlprep.contract.runs import TERMINAL_STATES, RunState
 from mlprep.maintenance.counters import CounterKind
 from mlprep.store.counters import MoveSource, move_counters
 from mlprep.store.tables import maintenance_errors, procedures, runs, views
+from mlprep.store.transactions import shared, transaction
 
 _UNFINISHED = [state.value for state in RunState if state not in TERMINAL_STATES]
 
@@ -93,11 +96,16 @@ class RunStore:
         self._engine = engine
         self._instrument = instrument_id
 
+    def together(self) -> AbstractContextManager[None]:
+        """A block whose store calls on this thread (of this store, and of any other on the same
+        database) make one transaction, committed when it ends."""
+        return shared(self._engine)
+
     # -- writes: one transaction each -------------------------------------------------------
 
     def create(self, record: RunRecord) -> None:
         """Store a new run."""
-        with self._engine.begin() as connection:
+        with transaction(self._engine) as connection:
             connection.execute(
                 insert(runs).values(
                     instrument_id=self._instrument,
@@ -111,12 +119,12 @@ class RunStore:
         values: dict[str, Any] = {"state": state.value}
         if step_index is not None:
             values["step_index"] = step_index
-        with self._engine.begin() as connection:
+        with transaction(self._engine) as connection:
             connection.execute(update(runs).where(runs.c.id == run_id).values(values))
 
     def request_abort(self, run_id: str) -> None:
         """Remember that the operator asked to abort; the run moves to Aborting."""
-        with self._engine.begin() as connection:
+        with transaction(self._engine) as connection:
             connection.execute(
                 update(runs)
                 .where(runs.c.id == run_id, runs.c.state.in_(_UNFINISHED))
@@ -125,7 +133,7 @@ class RunStore:
 
     def open_view(self, view: ViewRecord, state: RunState) -> None:
         """Store a newly shown view and the run's state while it waits."""
-        with self._engine.begin() as connection:
+        with transaction(self._engine) as connection:
             self._insert_view(connection, view)
             connection.execute(
                 update(runs)
@@ -135,7 +143,7 @@ class RunStore:
 
     def raise_error(self, error: ErrorRecord, view: ViewRecord) -> None:
         """Store an error, the Error view that asks how to recover, and the ErrorPending state."""
-        with self._engine.begin() as connection:
+        with transaction(self._engine) as connection:
             connection.execute(
                 insert(maintenance_errors).values(
                     seq=_next_seq(
@@ -172,7 +180,7 @@ class RunStore:
         `end`, the answer ends the run, which is finished too (so an acknowledged answer that
         ends a run can never be lost).
         """
-        with self._engine.begin() as connection:
+        with transaction(self._engine) as connection:
             closed = connection.execute(
                 update(views)
                 .where(views.c.id == view_id, views.c.closed_at.is_(None))
@@ -205,7 +213,7 @@ class RunStore:
     ) -> None:
         """Record an action's completion (at `at`): counters moved, reading kept, run on to
         `next_step`."""
-        with self._engine.begin() as connection:
+        with transaction(self._engine) as connection:
             if move is not None:
                 source = MoveSource("maintenance", run_id, at)
                 move_counters(connection, self._instrument, move.channel, move.deltas, source)
@@ -215,14 +223,14 @@ class RunStore:
 
     def finish(self, run_id: str, end: RunEnd, now: datetime, closed_by: str) -> None:
         """End a run; a Completed run stamps its procedure's last execution, in one transaction."""
-        with self._engine.begin() as connection:
+        with transaction(self._engine) as connection:
             _finish(connection, run_id, end, now, closed_by)
 
     def interrupt_unfinished(self, now: datetime, pending: str, aborted: str) -> list[RunRecord]:
         """End runs left unfinished (by a crash or a stop), their views closed: a run whose
         abort was acknowledged ends Aborted (its `pending` errors answered `aborted`), any other
         Interrupted. Returns the runs as they ended."""
-        with self._engine.begin() as connection:
+        with transaction(self._engine) as connection:
             unfinished = [
                 run_from_row(row)
                 for row in connection.execute(
