@@ -43,11 +43,20 @@ class TextFormatter(logging.Formatter):
         self._stamp = ""
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 (the standard library's name)
-        second = int(record.created)
+        return self._time_stamp(record.created, int(record.msecs))
+
+    def info_line(self, name: str, message: str, created: float) -> str:
+        """The line `format` makes of an INFO record of logger `name` with `message`, created at
+        `created` (`time.time()`), for a caller that writes many and skips making records."""
+        milliseconds = int((created - int(created)) * 1000)  # as LogRecord.msecs
+        return f"{self._time_stamp(created, milliseconds)} INFO    {name}: {message}"
+
+    def _time_stamp(self, created: float, milliseconds: int) -> str:
+        second = int(created)
         if second != self._second:
-            self._stamp = time.strftime(self.default_time_format, self.converter(record.created))
+            self._stamp = time.strftime(self.default_time_format, self.converter(created))
             self._second = second
-        return f"{self._stamp},{int(record.msecs):03d}"
+        return f"{self._stamp},{milliseconds:03d}"
 
 
 class JsonLinesFormatter(logging.Formatter):
@@ -94,6 +103,14 @@ class BatchedStreamHandler(logging.StreamHandler[TextIO]):
         self._characters += len(line)
         if record.levelno >= logging.WARNING or self._characters >= FLUSH_CHARACTERS:
             self._write()
+
+    def write_line(self, line: str) -> None:
+        """Write `line` (formatted already, without its line end) with the records' lines."""
+        with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__
+            self._pending.append(line + self.terminator)
+            self._characters += len(line) + 1
+            if self._characters >= FLUSH_CHARACTERS:
+                self._write()
 
     def flush(self) -> None:
         with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__

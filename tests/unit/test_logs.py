@@ -4,6 +4,7 @@ once with everything before it, the rest within a moment, and whatever waits at 
 from __future__ import annotations
 
 import io
+import json
 import logging
 import time
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from mlprep import logs
+from mlprep.api.access_log import log_access
 from mlprep.logs import BatchedStreamHandler, TextFormatter
 
 
@@ -101,3 +103,54 @@ def test_the_time_stamp_is_the_records_own_to_the_millisecond() -> None:
 
     plain = logging.Formatter()
     assert stamps == [plain.formatTime(record) for record in (first, second, third)]
+
+
+def access_lines(
+    stream: io.StringIO, monkeypatch: pytest.MonkeyPatch, log_format: logs.LogFormat
+) -> tuple[str, str]:
+    """The access-log line of one request as the server writes it, and the line its record
+    makes when it goes through the logger (a filter on the logger asks for records)."""
+    monkeypatch.setattr("sys.stderr", stream)
+    monkeypatch.setattr(time, "time", lambda: 1_796_045_086.447)
+    monkeypatch.setattr(logging.root, "handlers", [])
+    level = logging.root.level
+    logs.configure_logging("info", log_format)
+    scope = {"type": "http", "method": "GET", "path": "/api/v1/maintenance", "client": ("::1", 1)}
+    try:
+        log_access(scope, 200, time.perf_counter())
+        access = logging.getLogger("mlprep.access")
+        access.addFilter(lambda _record: True)
+        try:
+            log_access(scope, 404, time.perf_counter())
+        finally:
+            access.filters.clear()
+    finally:
+        logging.root.handlers[0].close()
+        logging.root.setLevel(level)  # (which also clears the loggers' cached levels)
+    direct, through_logger = stream.getvalue().splitlines()
+    return direct, through_logger
+
+
+def test_an_access_line_is_the_same_with_or_without_a_record(
+    stream: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    direct, through_logger = access_lines(stream, monkeypatch, logs.LogFormat.TEXT)
+
+    assert (
+        direct.startswith("2026-")
+        and " INFO    mlprep.access: GET /api/v1/maintenance 200 " in direct
+    )
+    assert through_logger == direct.replace(" 200 ", " 404 ")
+    assert direct.split(" ", 2)[1] == time.strftime("%H:%M:%S,447", time.localtime(1_796_045_086))
+
+
+def test_json_access_lines_keep_their_fields(
+    stream: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = access_lines(stream, monkeypatch, logs.LogFormat.JSON)
+
+    fields = [json.loads(line) for line in lines]
+    assert [(f["method"], f["path"], f["status"], f["client"]) for f in fields] == [
+        ("GET", "/api/v1/maintenance", 200, "::1"),
+        ("GET", "/api/v1/maintenance", 404, "::1"),
+    ]
