@@ -86,7 +86,7 @@ class _ActiveRun:
     task: asyncio.Task[None] | None = None
     action: asyncio.Task[Any] | None = None
     action_timing: ActionTiming | None = None
-    open_view_id: str | None = None
+    open_view: ViewRecord | None = None  # the view the run waits on
     answer: asyncio.Future[_Answer] | None = None
     abort_requested: bool = False
     readings: dict[str, float] = field(default_factory=dict)
@@ -218,7 +218,7 @@ class RunEngine:
             InvalidRequestError: the view does not allow `result`, or needs an input.
         """
         async with self._changes:
-            view = await self._commit(self._runs.view, view_id)
+            view = self._waiting_view(view_id) or await self._commit(self._runs.view, view_id)
             self._check_answer(view_id, view, result, input_text)
             assert view is not None
             if not await self._close(view, result, input_text, actor):
@@ -226,6 +226,13 @@ class RunEngine:
                     f"There is no open view with id '{view_id}'; it was closed already by "
                     "another client."
                 )
+
+    def _waiting_view(self, view_id: str) -> ViewRecord | None:
+        """The view the run in progress waits on, if its id is `view_id` (known without asking
+        the store; any other view is closed, or unknown)."""
+        active = self._active
+        view = active.open_view if active is not None else None
+        return view if view is not None and view.id == view_id else None
 
     @staticmethod
     def _check_answer(
@@ -266,7 +273,8 @@ class RunEngine:
         another answer came first."""
         view_id = view.id
         active = self._active
-        answering = active if active is not None and active.open_view_id == view_id else None
+        waiting = active.open_view if active is not None else None
+        answering = active if waiting is not None and waiting.id == view_id else None
         end = self._end_after(answering, view, result) if answering else None
         now = self._clock.now()
         closed = await self._commit(self._close_audited, view, result, input_text, actor, now, end)
@@ -565,7 +573,7 @@ class RunEngine:
             self._announce.error_raised(error)
             self._announce.view_opened(view)
             self._announce_state(active, RunState.ERROR_PENDING)
-        answer = await self._wait_for_answer(active, view.id)
+        answer = await self._wait_for_answer(active, view)
         return answer.result
 
     async def _ask(
@@ -596,10 +604,10 @@ class RunEngine:
             active.step = step
             self._announce.view_opened(view)
             self._announce_state(active, RunState.WAITING_FOR_VIEW)
-        return await self._wait_for_answer(active, view.id)
+        return await self._wait_for_answer(active, view)
 
-    async def _wait_for_answer(self, active: _ActiveRun, view_id: str) -> _Answer:
-        active.open_view_id = view_id
+    async def _wait_for_answer(self, active: _ActiveRun, view: ViewRecord) -> _Answer:
+        active.open_view = view
         active.answer = asyncio.get_running_loop().create_future()
         if active.abort_requested:
             raise _AbortRun
@@ -607,9 +615,9 @@ class RunEngine:
             answer = await active.answer
         finally:
             active.answer = None
-        # Answered: the view is closed. If the run ends instead (abort), `open_view_id` stays so
+        # Answered: the view is closed. If the run ends instead (abort), `open_view` stays so
         # that finishing the run announces the view's closing.
-        active.open_view_id = None
+        active.open_view = None
         return answer
 
     def _view_record(
@@ -640,7 +648,7 @@ class RunEngine:
 
     async def _finish(self, active: _ActiveRun, outcome: RunState) -> None:
         async with self._changes:
-            open_view = active.open_view_id
+            open_view = active.open_view.id if active.open_view else None
             # An error left waiting when the operator aborted the run was answered by that abort.
             if active.ended is not None:
                 outcome = active.ended  # committed already, with the answer that ended the run
