@@ -5,6 +5,7 @@ stays an abort)."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from mlprep.clock import FakeClock
 from mlprep.contract.maintenance import Channel, ViewResult
@@ -17,6 +18,7 @@ from mlprep.maintenance.catalogue import load_catalogue
 from mlprep.maintenance.engine import RunEngine
 from mlprep.services import Services, open_services
 from mlprep.settings import Settings
+from mlprep.store.runs import RunStore
 from tests.unit.maintenance.event_recorder import EventRecorder
 
 pytestmark = pytest.mark.anyio
@@ -166,5 +168,32 @@ async def test_an_acknowledged_abort_survives_a_crash_as_aborted(
         run = restarted.history.get(started.run_id)
         assert run.state is RunState.ABORTED
         assert run.open_view is None
+    finally:
+        restarted.close()
+
+
+async def test_the_steps_before_the_next_view_are_kept_or_lost_together(
+    services: Services, runs: RunEngine, events: EventRecorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = await runs.start(DAILY, actor="tester")
+    await events.answer(runs, OK)
+    tip_waste = await events.view()
+
+    def database_gone(*_args: object) -> None:
+        raise OperationalError("INSERT INTO views", {}, Exception("disk I/O error"))
+
+    # The tip checks run, then the next view cannot be stored: their changes go with it.
+    monkeypatch.setattr(RunStore, "open_view", database_gone)
+    await runs.close_view(tip_waste["viewId"], OK, None, actor="tester")
+
+    assert await events.outcome() == "Failed"
+    assert EventCode.COUNTERS not in {event.code for event in events.seen}
+    assert [counter.tip_pick_up_counter for counter in services.counters.all()] == [0, 0]
+    restarted = open_services(services.settings, ids=services.ids)
+    try:
+        assert [c.tip_pick_up_counter for c in restarted.counters.all()] == [0, 0]
+        run = restarted.history.get(started.run_id)
+        assert run.state is RunState.FAILED
+        assert run.inputs == {}
     finally:
         restarted.close()
