@@ -101,9 +101,8 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate_to_head(engine: Engine) -> None:
-    """Bring the database to head: an empty one is created there, one behind it gets the
-    migrations it lacks from Alembic, one at head is left as it is (neither of the last two
-    imports Alembic)."""
+    """Bring the database to head: an empty one is created there and one at head is left as it
+    is, neither importing Alembic; one behind head gets the migrations it lacks from Alembic."""
     with engine.connect() as connection:
         tables = inspect(connection).get_table_names()
         at_head = VERSION_TABLE in tables and _revisions(connection) == [HEAD_REVISION]
