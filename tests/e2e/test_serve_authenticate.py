@@ -4,12 +4,14 @@ the private files in the data directory, restarts, and a graceful stop on SIGTER
 from __future__ import annotations
 
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import ServerFactory
-from tests.e2e.server import ServerProcess
+from tests.e2e.server import MLPREP, ServerProcess, cli_environment
+from tests.postgres import free_port
 from tests.problems import assert_problem
 from tests.sessions import ADMIN_PASSWORD, VENDOR_PREFIXES, bearer, log_in
 
@@ -94,6 +96,19 @@ def test_a_first_start_without_a_password_makes_one_and_keeps_it_private(
     with server.client() as http:
         assert log_in(http, "admin", password)
     assert server.stop() == 0
+
+
+def test_a_first_start_with_too_short_a_password_stops_with_the_reason(tmp_path: Path) -> None:
+    # The first start is prepared on a thread of its own (cli/server.py): its refusal still
+    # stops the server before it serves, as a plain message.
+    environment = cli_environment({"MLPREP_ADMIN_PASSWORD": "short"})
+    command = [str(MLPREP), "serve", "--port", str(free_port()), "--data-dir", str(tmp_path)]
+
+    result = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 1, result.stderr
+    assert "error: A password needs at least 8 characters." in result.stderr
+    assert "serving" not in result.stderr
 
 
 def test_a_second_start_keeps_the_admin_password_and_the_tokens(

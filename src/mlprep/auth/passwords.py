@@ -22,12 +22,27 @@ from mlprep.errors import ServiceBusyError
 _hasher = PasswordHasher()
 
 
+# An argon2id hash of a random password that was thrown away, made with argon2-cffi's default
+# parameters. Verifying a password against a hash costs what its parameters say (memory, passes,
+# lanes), whatever the hash: so this costs an unknown name what a known one costs, without making
+# a hash at every start (~0.19 s of CPU). tests/unit/auth says when the defaults move on.
+_DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4"  # the parameters
+    "$lrUbyC0Glb4xWEIjrESXgg$k9Nicwbkuc/9r19QSeEa+9yQfokbWceDrpIFPQyZjlE"  # salt, hash
+)
+
+
 @functools.cache
 def _dummy_hash() -> str:
     """Verified against when the user does not exist, so that an unknown name costs the same
-    time as a wrong password and timing tells nothing about which names exist. Made once, on a
-    password-checking thread as the server starts (`PasswordChecks`), not at import: an argon2
-    hash takes a good part of a second on a busy machine, and start-up would wait for it."""
+    time as a wrong password and timing tells nothing about which names exist.
+
+    `_DUMMY_HASH` while it has the parameters this hasher makes hashes with; otherwise (argon2-cffi
+    has new defaults) one is made, once, on a password-checking thread as the server starts
+    (`PasswordChecks`), not at import: an argon2 hash takes a good part of a second on a busy
+    machine, and start-up would wait for it."""
+    if not _hasher.check_needs_rehash(_DUMMY_HASH):
+        return _DUMMY_HASH
     return _hasher.hash("no such user")
 
 

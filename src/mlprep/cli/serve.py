@@ -1,25 +1,19 @@
 """`mlprep serve`: the server, its database and the simulated instrument.
 
 The server's packages (FastAPI, SQLAlchemy, uvicorn, ...) come with `pip install 'mlprep[server]'`;
-a client-only install has this command too, and it says how to get them.
+a client-only install has this command too, and it says how to get them (`server_imports`).
 """
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from mlprep.cli.console import abort
+from mlprep.cli.server_imports import server_imports
 from mlprep.events.access import EventsAuth
 from mlprep.logs import LEVELS, LogFormat
-
-SERVER_MISSING = (
-    "`mlprep serve` needs the server's packages, which this install lacks: "
-    "pip install 'mlprep[server]'"
-)
 
 
 def serve(
@@ -90,18 +84,8 @@ def serve(
     ] = None,
 ) -> None:
     """Run the server (first start creates the data directory, secret and `admin` user)."""
-    # Importing the server's packages makes ~100,000 objects that live as long as the server; the
-    # garbage collector would go over them ~150 times meanwhile (~0.3 s of a ~1 s import). They
-    # are frozen instead: left out of every collection, as the app's lifespan does with what it
-    # loads later (bench/README.md).
-    gc.disable()
-    try:
+    with server_imports():
         from mlprep.cli.server import run_server
-    except ModuleNotFoundError:
-        abort(SERVER_MISSING, code=2)
-    finally:
-        gc.freeze()
-        gc.enable()
     run_server(
         host=host,
         port=port,

@@ -1,4 +1,5 @@
-"""The database schema. Alembic migrations (in `migrations/`) create it; a test keeps them equal."""
+"""The database schema. Alembic migrations (in `migrations/`) build it, and an empty database is
+created from it directly at head (`store.database`); tests keep the two equal."""
 
 from __future__ import annotations
 

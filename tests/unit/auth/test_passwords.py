@@ -4,7 +4,9 @@ queue (each costs 64 MiB) that refuses logins beyond it at once."""
 from __future__ import annotations
 
 import pytest
+from argon2 import extract_parameters
 
+from mlprep.auth import passwords
 from mlprep.auth.passwords import PasswordChecks, hash_password, verify_password
 from mlprep.errors import ServiceBusyError
 
@@ -29,6 +31,28 @@ def test_only_the_right_password_matches() -> None:
 def test_a_user_without_a_hash_never_matches() -> None:
     assert not verify_password(None, "no such user")
     assert not verify_password(None, "anything")
+
+
+def test_an_unknown_name_is_checked_against_a_hash_made_as_a_password_hash_is_made() -> None:
+    # Its parameters (memory, passes, lanes, salt and hash lengths) are what verifying costs. If
+    # this fails, argon2-cffi has new defaults: the server makes a dummy hash at each start until
+    # `_DUMMY_HASH` is replaced by a new one (`PasswordHasher().hash(<anything>)`).
+    assert extract_parameters(passwords._DUMMY_HASH) == extract_parameters(hash_password("x"))
+    assert passwords._dummy_hash() == passwords._DUMMY_HASH
+
+
+def test_with_other_parameters_a_dummy_hash_is_made_with_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hasher = passwords.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(passwords, "_hasher", hasher)
+    passwords._dummy_hash.cache_clear()
+    try:
+        made = passwords._dummy_hash()
+        assert made != passwords._DUMMY_HASH
+        assert extract_parameters(made) == extract_parameters(hasher.hash("x"))
+    finally:
+        passwords._dummy_hash.cache_clear()
 
 
 def test_a_damaged_hash_does_not_match_and_does_not_raise() -> None:
