@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
 from mlprep.clock import SimulatedClock
 from mlprep.contract.maintenance import MaintenanceError
 from mlprep.contract.runs import (
@@ -20,9 +24,21 @@ from mlprep.maintenance.engine import RunEngine
 from mlprep.maintenance.wire import error_to_wire, view_to_wire
 from mlprep.store.runs import RunRecord, RunStore
 
+T = TypeVar("T")
+# Answers kept per state of the runs: the current run, a few pages, a few runs.
+KEPT = 64
+_CURRENT = ("current",)
+
 
 class RunHistory:
-    """Read-only views of runs, in the instrument's time zone."""
+    """Read-only views of runs, in the instrument's time zone.
+
+    The current run, pages of the history and single runs are read from the store once per
+    state of the runs (the engine's `version` and its run in progress) and kept: a client that
+    polls costs no database statement, and `knows_*` tells a caller (on the event loop) whether an
+    answer is at hand or needs the store (on a worker thread). Kept answers are the same objects
+    while nothing changes, so their JSON can be kept too (`api/prepared.py`).
+    """
 
     def __init__(
         self, runs: RunStore, catalogue: Catalogue, engine: RunEngine, clock: SimulatedClock
@@ -32,6 +48,9 @@ class RunHistory:
         self._engine = engine
         self._clock = clock
         self._errors: tuple[int, tuple[MaintenanceError, ...]] | None = None
+        self._kept: dict[tuple[object, ...], object] = {}
+        self._kept_at: tuple[int, str | None] | None = None
+        self._lock = threading.Lock()
 
     def errors(self) -> list[MaintenanceError]:
         """Errors of the current run, else of the most recent one; oldest first."""
@@ -57,16 +76,32 @@ class RunHistory:
 
     def current(self) -> Run | None:
         """The run in progress, if any."""
+        run = self._kept_or(_CURRENT, self._read_current)
+        return self._timed(run) if run is not None else None
+
+    def knows_current(self) -> bool:
+        """Whether `current()` answers without the store."""
+        return self._knows(_CURRENT)
+
+    def _read_current(self) -> Run | None:
         run_id = self._engine.active_run_id
         record = self._runs.get(run_id) if run_id else None
         return self._details(record) if record else None
 
     def get(self, run_id: str) -> Run:
         """One run. Raises NotFoundError for an unknown id."""
-        record = self._runs.get(run_id)
-        if record is None:
+        run = self._kept_or(("run", run_id), lambda: self._read_run(run_id))
+        if run is None:
             raise NotFoundError(f"There is no maintenance run with id '{run_id}'.")
-        return self._details(record)
+        return self._timed(run)
+
+    def knows_run(self, run_id: str) -> bool:
+        """Whether `get(run_id)` answers without the store."""
+        return self._knows(("run", run_id))
+
+    def _read_run(self, run_id: str) -> Run | None:
+        record = self._runs.get(run_id)
+        return self._details(record) if record is not None else None
 
     def count_by_state(self) -> dict[RunState, int]:
         """How many runs ended (or are) in each state."""
@@ -74,6 +109,13 @@ class RunHistory:
 
     def page(self, offset: int, limit: int) -> RunPage:
         """Runs newest first."""
+        return self._kept_or(("page", offset, limit), lambda: self._read_page(offset, limit))
+
+    def knows_page(self, offset: int, limit: int) -> bool:
+        """Whether `page(offset, limit)` answers without the store."""
+        return self._knows(("page", offset, limit))
+
+    def _read_page(self, offset: int, limit: int) -> RunPage:
         records, total = self._runs.page(offset, limit)
         zone = self._engine.zone
         items = [
@@ -118,24 +160,53 @@ class RunHistory:
         )
 
     def _progress(self, record: RunRecord, title: str | None) -> RunProgress:
-        progress = RunProgress(
+        return RunProgress(
             step=min(record.step_index + 1, record.step_count),
             step_count=record.step_count,
             step_title=title,
         )
+
+    def _timed(self, run: Run) -> Run:
+        """`run`, while one of its actions runs, with the action's duration and time left (which
+        change with time: never kept)."""
         timing = self._engine.action_timing
-        if timing is None or record.id != self._engine.active_run_id:
-            return progress
+        if timing is None or run.id != self._engine.active_run_id:
+            return run
         # The simulated clock waits `duration / speed` real seconds, then jumps to the action's end.
         speed = self._clock.speed
         seconds = timing.duration.total_seconds() / speed if speed > 0 else 0.0
         elapsed = (self._clock.now() - timing.started_at).total_seconds()
-        return progress.model_copy(
+        progress = run.progress.model_copy(
             update={
                 "action_seconds": round(seconds, 3),
                 "action_remaining_seconds": round(min(seconds, max(0.0, seconds - elapsed)), 3),
             }
         )
+        return run.model_copy(update={"progress": progress})
+
+    # -- answers kept per state of the runs ------------------------------------------------------
+
+    def _state(self) -> tuple[int, str | None]:
+        return self._engine.version, self._engine.active_run_id
+
+    def _knows(self, key: tuple[object, ...]) -> bool:
+        return self._kept_at == self._state() and key in self._kept
+
+    def _kept_or(self, key: tuple[object, ...], read: Callable[[], T]) -> T:
+        """The answer kept for `key` in this state of the runs, else `read()` (kept)."""
+        state = self._state()  # before reading: a change meanwhile makes a newer state
+        with self._lock:
+            if self._kept_at == state and key in self._kept:
+                return self._kept[key]  # type: ignore[return-value]  # kept by `read` for `key`
+        value = read()
+        with self._lock:
+            if self._kept_at != state:
+                self._kept = {}
+                self._kept_at = state
+            if len(self._kept) >= KEPT:
+                self._kept.clear()
+            self._kept[key] = value
+        return value
 
     def _name(self, procedure_id: str) -> str:
         definition = self._catalogue.by_id(procedure_id)

@@ -6,11 +6,13 @@ import re
 
 import pytest
 
+from mlprep.services import Services
 from tests.api.maintenance.driving import (
     CURRENT_RUN,
     EMPTY_DATE,
     PROCEDURE_ID,
     RUNS,
+    close_view,
     current_run,
     procedure,
     run_to_the_end,
@@ -19,6 +21,7 @@ from tests.api.maintenance.driving import (
 )
 from tests.asgi import ApiClient
 from tests.problems import assert_problem
+from tests.statements import statements_on
 
 HEX_ID = re.compile(r"^[0-9a-f]{32}$")
 DAILY = PROCEDURE_ID["daily"]
@@ -222,3 +225,25 @@ def test_a_bad_page_is_a_validation_problem(
 @pytest.mark.parametrize("path", [RUNS, CURRENT_RUN, f"{RUNS}/{'0' * 32}"])
 def test_runs_need_a_token(client: ApiClient, path: str) -> None:
     assert_problem(client.get(path), 401)
+
+
+def test_polling_the_runs_reads_the_store_once_per_change(
+    client: ApiClient, admin_headers: dict[str, str], prefix: str, services: Services
+) -> None:
+    run_id = start(client, admin_headers, prefix, "daily")
+    view = wait_for_view(client, admin_headers)
+    reads = [CURRENT_RUN, f"{RUNS}?limit=20", f"{RUNS}/{run_id}"]
+    first = [client.get(path, headers=admin_headers) for path in reads]
+
+    with statements_on(services.engine) as executed:
+        again = [client.get(path, headers=admin_headers) for path in reads]
+
+    assert executed == []
+    assert [r.content for r in again] == [r.content for r in first]
+    assert close_view(client, admin_headers, prefix, view, "Ok").status_code == 200
+    following = wait_for_view(client, admin_headers)
+    assert following["viewId"] != view["viewId"]
+    polled = [client.get(path, headers=admin_headers).json() for path in reads]
+    assert polled[0]["openView"]["viewId"] == following["viewId"]
+    assert polled[1]["items"][0]["id"] == run_id
+    assert [v["viewId"] for v in polled[2]["views"]] == [view["viewId"], following["viewId"]]

@@ -1,12 +1,19 @@
-"""`/mlprep/v1/runs`: run history and the live run, for clients that poll."""
+"""`/mlprep/v1/runs`: run history and the live run, for clients that poll.
+
+The history keeps its answers per state of the runs: a poll is answered on the event loop, with
+bytes serialized once per state; only an answer not at hand reads the store, on a worker thread
+(a networked PostgreSQL never holds the loop).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
+from starlette.concurrency import run_in_threadpool
 
 from mlprep.api.dependencies import ServicesDep, requires
+from mlprep.api.prepared import JsonBody, PreparedJson
 from mlprep.api.responses import MAX_OFFSET, problem_responses
 from mlprep.auth.permissions import Permission
 from mlprep.contract.runs import Run, RunPage
@@ -16,6 +23,8 @@ router = APIRouter(
     tags=["mlprep"],
     dependencies=[Depends(requires(Permission.VIEW_MAINTENANCE))],
 )
+RUN = PreparedJson(Run)
+RUN_PAGE = PreparedJson(RunPage)
 
 
 @router.get(
@@ -26,12 +35,17 @@ router = APIRouter(
     response_model=RunPage,
     responses=problem_responses(400, 401, 403),
 )
-def get_runs(
+async def get_runs(
     services: ServicesDep,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> RunPage:
-    return services.history.page(offset, limit)
+) -> Response:
+    history = services.history
+    if history.knows_page(offset, limit):
+        page = history.page(offset, limit)
+    else:
+        page = await run_in_threadpool(history.page, offset, limit)
+    return JsonBody(RUN_PAGE.body(page))
 
 
 @router.get(
@@ -42,9 +56,10 @@ def get_runs(
     response_model=Run,
     responses={204: {"description": "No run is in progress"}, **problem_responses(401, 403)},
 )
-def get_current_run(services: ServicesDep) -> Run | Response:
-    run = services.history.current()
-    return run if run is not None else Response(status_code=204)
+async def get_current_run(services: ServicesDep) -> Response:
+    history = services.history
+    run = history.current() if history.knows_current() else await run_in_threadpool(history.current)
+    return JsonBody(RUN.body(run)) if run is not None else Response(status_code=204)
 
 
 @router.get(
@@ -55,5 +70,11 @@ def get_current_run(services: ServicesDep) -> Run | Response:
     response_model=Run,
     responses=problem_responses(401, 403, 404),
 )
-def get_run(run_id: Annotated[str, Path(alias="runId")], services: ServicesDep) -> Run:
-    return services.history.get(run_id)
+async def get_run(run_id: Annotated[str, Path(alias="runId")], services: ServicesDep) -> Response:
+    history = services.history
+    run = (
+        history.get(run_id)
+        if history.knows_run(run_id)
+        else await run_in_threadpool(history.get, run_id)
+    )
+    return JsonBody(RUN.body(run))
