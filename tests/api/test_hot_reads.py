@@ -105,6 +105,58 @@ def test_one_procedure_answers_as_the_application_does(
     assert_same(fast, slow)
 
 
+def start_daily(client: ApiClient, headers: dict[str, str]) -> str:
+    """Start Daily Maintenance; its run id once it waits at its first view."""
+    started = client.post(f"/api/v1/maintenance/{procedure_id(client, headers)}", headers=headers)
+    assert started.status_code == 200, started.text
+    for _ in range(200):
+        current = client.get("/mlprep/v1/runs/current", headers=headers)
+        if current.status_code == 200 and current.json()["openView"] is not None:
+            return str(started.json()["runId"])
+    pytest.fail("the run showed no view")
+
+
+def test_the_run_reads_answer_as_the_application_does(
+    client: ApiClient, app: MlprepApp, lane: CountingLane, admin_headers: dict[str, str]
+) -> None:
+    client.get("/mlprep/v1/runs/current", headers=admin_headers)  # idle: 204
+    fast, slow = answered_both_ways(client, app, lane, "/mlprep/v1/runs/current", admin_headers)
+    assert fast.status_code == 204
+    assert_same(fast, slow)
+
+    run_id = start_daily(client, admin_headers)
+    for path in (
+        "/mlprep/v1/runs/current",
+        "/mlprep/v1/runs",
+        "/mlprep/v1/runs?limit=20",
+        "/mlprep/v1/Runs?offset=0&limit=200",
+        f"/mlprep/v1/runs/{run_id}",
+    ):
+        client.get(path, headers=admin_headers)  # read from the store once, then kept
+
+        fast, slow = answered_both_ways(client, app, lane, path, admin_headers)
+
+        assert fast.status_code == 200, path
+        assert_same(fast, slow)
+    assert fast.json()["id"] == run_id
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["limit=0", "limit=201", "limit=020", "offset=-1", "limit=20&limit=30", "page=2", "limit="],
+)
+def test_a_query_the_lane_does_not_take_goes_to_the_application(
+    client: ApiClient, lane: CountingLane, admin_headers: dict[str, str], query: str
+) -> None:
+    client.get("/mlprep/v1/runs", headers=admin_headers)
+    before = lane.answered
+
+    response = client.get(f"/mlprep/v1/runs?{query}", headers=admin_headers)
+
+    assert lane.answered == before
+    assert response.status_code in (200, 400), response.text
+
+
 def test_images_and_their_revalidation_answer_as_the_application_does(
     client: ApiClient, app: MlprepApp, lane: CountingLane
 ) -> None:
@@ -170,6 +222,7 @@ def test_a_logout_ends_the_token_for_the_polled_reads_at_once(
     ("path", "headers", "status"),
     [
         ("/api/v1/maintenance/no-such-procedure", "admin", 404),
+        ("/mlprep/v1/runs/no-such-run", "admin", 404),
         ("/api/v1/maintenance/images/no-such-image.png", None, 404),
         ("/api/v1/maintenance", None, 401),
         ("/api/v1/maintenance?fresh=1", "admin", 200),

@@ -26,7 +26,9 @@ from mlprep.api.access_log import log_access
 from mlprep.api.middleware import SIMULATED_HEADER, new_trace_id
 from mlprep.api.problems import problem_response
 from mlprep.api.request_limits import within_limits
-from mlprep.api.routes import health, maintenance
+from mlprep.api.responses import MAX_OFFSET
+from mlprep.api.routes import health, maintenance, runs
+from mlprep.api.routes.runs import DEFAULT_PAGE, MAX_PAGE, run_body
 from mlprep.auth.permissions import Permission
 from mlprep.errors import MlprepError
 from mlprep.services import Services
@@ -36,8 +38,10 @@ Answer = tuple[int, Headers, bytes]
 # A read: the services, the request, and the path's last segment (an id or a name) → its answer,
 # or None when the application should answer instead.
 Read = Callable[[Services, Scope, str], Awaitable[Answer | None]]
-# The body of a read that needs a token with ViewMaintenance, from the services and the segment.
-Body = Callable[[Services, str], bytes]
+# The body of a read that needs a token with ViewMaintenance, from the services, the segment and
+# the query string; None when it is not at hand (the application answers, reading the store on a
+# worker thread) or the query is not one the read takes.
+Body = Callable[[Services, str, bytes], bytes | None]
 
 
 # The vendor's listings under each prefix's `/maintenance`, by the rest of their path.
@@ -60,18 +64,29 @@ class HotReads:
             base = f"{prefix}/maintenance".lower()
             for rest, listing in _LISTINGS.items():
                 self._reads[base + rest] = _for_viewers(_whole(listing))
-            self._named[base] = _for_viewers(maintenance.procedure_body)
+            self._named[base] = _for_viewers(
+                lambda services, id, _query: maintenance.procedure_body(services, id)
+            )
             self._named[f"{base}/images"] = _image
         self._reads[f"{our_prefix}/health".lower()] = _health
+        runs_path = f"{our_prefix}/runs".lower()
+        self._reads[runs_path] = _for_viewers(_runs_page)
+        self._reads[f"{runs_path}/current"] = _current_run
+        self._named[runs_path] = _for_viewers(
+            lambda services, run_id, _query: run_body(services, run_id)
+        )
+        self._queried = {runs_path}  # the reads that parse a query string themselves
 
     async def answer(self, services: Services, scope: Scope, send: Send) -> bool:
         """Answer an HTTP request if it is one of the table's and all it needs is at hand;
         False (and nothing sent) when the application has to answer it."""
-        if scope["method"] != "GET" or scope["query_string"]:
+        if scope["method"] != "GET":
             return False
         started = time.perf_counter()
         path: str = scope["path"]
         segment = ""
+        if scope["query_string"] and path.lower() not in self._queried:
+            return False
         read = self._reads.get(path.lower())
         if read is None:
             parent, _, segment = path.rpartition("/")
@@ -92,26 +107,63 @@ class HotReads:
 
 
 def _whole(listing: Callable[[Services], bytes]) -> Body:
-    """A listing as a body (its path has no segment to read)."""
-    return lambda services, _segment: listing(services)
+    """A listing as a body (its path has no segment to read, and it takes no query)."""
+    return lambda services, _segment, _query: listing(services)
 
 
 def _for_viewers(body: Body) -> Read:
     """A read for callers whose token holds ViewMaintenance."""
 
     async def read(services: Services, scope: Scope, segment: str) -> Answer | None:
-        token = _bearer_token(scope)
-        if token is None:
-            return None
-        principal = services.authenticator.remembered(token)
-        if principal is None:
-            reason = services.authenticator.refusal(token)
-            return None if reason is None else _invalid_token(scope, reason)
-        if not principal.can(Permission.VIEW_MAINTENANCE):
-            return None
-        return 200, _json_headers(content := body(services, segment)), content
+        allowed, refusal = _viewer(services, scope)
+        if not allowed:
+            return refusal
+        content = body(services, segment, scope["query_string"])
+        return None if content is None else (200, _json_headers(content), content)
 
     return read
+
+
+def _viewer(services: Services, scope: Scope) -> tuple[bool, Answer | None]:
+    """Whether the request's token is remembered as one that holds ViewMaintenance; if not, and
+    the token was refused before, the 401 that says why."""
+    token = _bearer_token(scope)
+    if token is None:
+        return False, None
+    principal = services.authenticator.remembered(token)
+    if principal is None:
+        reason = services.authenticator.refusal(token)
+        return False, None if reason is None else _invalid_token(scope, reason)
+    return principal.can(Permission.VIEW_MAINTENANCE), None
+
+
+def _runs_page(services: Services, _segment: str, query: bytes) -> bytes | None:
+    """GET /mlprep/v1/runs, when the query holds nothing but `offset` and `limit` in their
+    plainest form and within bounds (anything else: the application validates it)."""
+    bounds = {"offset": (0, MAX_OFFSET), "limit": (1, MAX_PAGE)}
+    given = {"offset": 0, "limit": DEFAULT_PAGE}
+    for pair in query.split(b"&") if query else ():
+        name, _, value = pair.decode("latin-1").partition("=")
+        if name not in bounds or not value.isdigit() or str(int(value)) != value:
+            return None
+        low, high = bounds.pop(name)  # a name given twice: the application decides
+        if not low <= int(value) <= high:
+            return None
+        given[name] = int(value)
+    return runs.page_body(services, given["offset"], given["limit"])
+
+
+async def _current_run(services: Services, scope: Scope, _segment: str) -> Answer | None:
+    """GET /mlprep/v1/runs/current: 200 with the run, or 204 when none is in progress."""
+    allowed, refusal = _viewer(services, scope)
+    if not allowed:
+        return refusal
+    if not services.history.knows_current():
+        return None
+    content = runs.current_body(services)
+    if content is None:
+        return 204, [SIMULATED_HEADER], b""
+    return 200, _json_headers(content), content
 
 
 async def _image(services: Services, scope: Scope, name: str) -> Answer:

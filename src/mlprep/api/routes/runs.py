@@ -17,6 +17,7 @@ from mlprep.api.prepared import JsonBody, PreparedJson
 from mlprep.api.responses import MAX_OFFSET, problem_responses
 from mlprep.auth.permissions import Permission
 from mlprep.contract.runs import Run, RunPage
+from mlprep.services import Services
 
 router = APIRouter(
     prefix="/runs",
@@ -25,6 +26,27 @@ router = APIRouter(
 )
 RUN = PreparedJson(Run)
 RUN_PAGE = PreparedJson(RunPage)
+DEFAULT_PAGE = 50
+MAX_PAGE = 200
+
+
+# The bodies the lane for polled reads answers with (api/hot_reads.py): None when not at hand.
+def page_body(services: Services, offset: int, limit: int) -> bytes | None:
+    """GET /runs, if the page is kept."""
+    history = services.history
+    return RUN_PAGE.body(history.page(offset, limit)) if history.knows_page(offset, limit) else None
+
+
+def current_body(services: Services) -> bytes | None:
+    """GET /runs/current while a run is in progress, if it is kept (`knows_current`)."""
+    run = services.history.current()
+    return RUN.body(run) if run is not None else None
+
+
+def run_body(services: Services, run_id: str) -> bytes | None:
+    """GET /runs/{runId}, if the run is kept. Raises NotFoundError for an unknown id."""
+    history = services.history
+    return RUN.body(history.get(run_id)) if history.knows_run(run_id) else None
 
 
 @router.get(
@@ -38,7 +60,7 @@ RUN_PAGE = PreparedJson(RunPage)
 async def get_runs(
     services: ServicesDep,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
 ) -> Response:
     history = services.history
     if history.knows_page(offset, limit):
