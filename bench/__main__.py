@@ -87,6 +87,8 @@ class Scenario:
     bad_token: bool = False
 
 
+RUNS_PAGE = "/mlprep/v1/runs"
+PAGE_SIZE = 20
 SCENARIOS = [
     Scenario("GET /api/v1/maintenance (token)", "/api/v1/maintenance", True),
     Scenario("GET /api/v1/maintenance/{id} (token)", f"/api/v1/maintenance/{DAILY_ID}", True),
@@ -109,13 +111,20 @@ SCENARIOS = [
         False,
     ),
     Scenario("GET /mlprep/v1/health", "/mlprep/v1/health", False),
+    Scenario(
+        f"GET /mlprep/v1/runs?limit={PAGE_SIZE} (token)", f"{RUNS_PAGE}?limit={PAGE_SIZE}", True
+    ),
+    Scenario(
+        "GET /mlprep/v1/runs/current, idle (token, 204)",
+        "/mlprep/v1/runs/current",
+        True,
+        status=204,
+    ),
 ]
 # Measured on the history of this bench's own runs (about forty, measured after them) and on
 # HISTORY_RUNS finished runs, with a run waiting at a view. The page asked for is full on both
 # servers, so that the comparison is of the history's size, not of the page's.
 HISTORY_RUNS = 100_000
-RUNS_PAGE = "/mlprep/v1/runs"
-PAGE_SIZE = 20
 HISTORY_SCENARIOS = [
     Scenario("GET /api/v1/maintenance (token)", "/api/v1/maintenance", True),
     Scenario(

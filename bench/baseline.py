@@ -106,7 +106,10 @@ def baseline_app(
         if (scope["method"], scope["path"]) == ("POST", "/push"):
             await push(receive, send)
             return
-        status, headers, body = responses.get((scope["method"], scope["path"]), NOT_FOUND)
+        path = scope["path"]
+        if scope["query_string"]:  # recorded with its query (`/mlprep/v1/runs?limit=20`)
+            path = f"{path}?{scope['query_string'].decode('latin-1')}"
+        status, headers, body = responses.get((scope["method"], path), NOT_FOUND)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
