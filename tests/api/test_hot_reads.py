@@ -195,12 +195,16 @@ def test_a_refused_token_is_refused_again_the_same_way_without_the_database(
 
     with statements_on(services.engine) as executed:
         fast, slow = answered_both_ways(client, app, lane, "/api/v1/maintenance", forged)
+        again, _ = answered_both_ways(client, app, lane, "/api/v1/maintenance", forged)
 
     assert executed == []
     assert fast.json()["detail"] == first.json()["detail"] == slow.json()["detail"]
     assert fast.headers["www-authenticate"] == 'Bearer error="invalid_token"'
-    assert fast.json()["traceId"] != slow.json()["traceId"]  # each request has its own
+    traces = {response.json()["traceId"] for response in (fast, slow, again)}
+    assert len(traces) == 3  # each request has its own, the lane's refusals too
     assert {**fast.json(), "traceId": None} == {**slow.json(), "traceId": None}
+    assert {**again.json(), "traceId": None} == {**fast.json(), "traceId": None}
+    assert again.headers == fast.headers
 
 
 def test_a_logout_ends_the_token_for_the_polled_reads_at_once(

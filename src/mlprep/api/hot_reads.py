@@ -182,15 +182,36 @@ async def _health(services: Services, _scope: Scope, _segment: str) -> Answer:
 
 
 def _invalid_token(scope: Scope, reason: str) -> Answer:
-    """The 401 the application answers for a token it refused (the reason is the same)."""
-    scope["mlprep.trace_id"] = new_trace_id()
-    response = problem_response(
-        401,
-        reason,
-        request=HTTPConnection(scope),
-        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-    )
-    return 401, [*response.raw_headers, SIMULATED_HEADER], bytes(response.body)
+    """The 401 the application answers for a token it refused (the reason is the same).
+
+    Made once per path and reason with a trace id of its own, which each request's trace id then
+    replaces (all have the same length): a client polling with an expired token is refused at
+    the cost of a look-up, not of building the problem each time."""
+    trace = new_trace_id()
+    scope["mlprep.trace_id"] = trace
+    key = (scope["path"], reason)
+    made = _REFUSALS.get(key)
+    if made is None:
+        response = problem_response(
+            401,
+            reason,
+            request=HTTPConnection(scope),
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+        if len(_REFUSALS) >= KEPT_REFUSALS:
+            _REFUSALS.clear()
+        made = _REFUSALS[key] = (
+            [*response.raw_headers, SIMULATED_HEADER],
+            bytes(response.body),
+            trace.encode(),
+        )
+    headers, body, made_with = made
+    return 401, headers, body.replace(made_with, trace.encode())
+
+
+# The refusals made so far: (path, reason) → headers, body, and the trace id in the body.
+_REFUSALS: dict[tuple[str, str], tuple[Headers, bytes, bytes]] = {}
+KEPT_REFUSALS = 64
 
 
 def _json_headers(content: bytes) -> Headers:
