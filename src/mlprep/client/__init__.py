@@ -73,6 +73,7 @@ _MODULES = {
 }
 _MODULE_OF = {name: module for module, names in _MODULES.items() for name in names}
 
+# Written out, as type checkers read it; tests/client/test_names.py keeps it equal to _MODULES.
 __all__ = [
     "RECONNECTED",
     "Answer",
