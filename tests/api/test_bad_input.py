@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from mlprep.settings import Settings
+from tests.api.maintenance.driving import wait_for_view
 from tests.asgi import ApiClient
 from tests.problems import assert_problem
 from tests.sessions import ADMIN_PASSWORD
@@ -88,7 +89,7 @@ def test_a_view_input_with_nul_is_a_400_and_the_view_stays_open(
         if p["name"] == "Daily Maintenance"
     )
     client.post(f"/api/v1/maintenance/{daily}", headers=admin_headers)
-    view = client.get("/mlprep/v1/runs/current", headers=admin_headers).json()["openView"]
+    view = wait_for_view(client, admin_headers)  # the run opens it right after the start
     body = {"viewId": view["viewId"], "viewResult": "Ok", "viewInput": "lot\u0000x"}
 
     response = client.post("/api/v1/maintenance/close-view", json=body, headers=admin_headers)
