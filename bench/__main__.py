@@ -11,12 +11,15 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TypeVar
 
+from bench.baseline import PUSH_COMMITTED
+from bench.cores import pinned, placement
 from bench.events import bare_push, close_view_to_next_view
 from bench.history_seed import SeededHistory, seed_history
 from bench.load import Connection, LoadResult, RawResponse, load, request_bytes
@@ -208,20 +211,23 @@ async def sample_each(scenario: Scenario, targets: Sequence[Target]) -> list[Sam
         )
         await drained(target.server)
     runs: list[list[tuple[WrkResult, float]]] = [[] for _ in targets]
-    for round_number in range(REPEATS):
-        for offset in range(len(targets)):
-            index = (round_number + offset) % len(targets)
-            server, token = targets[index].server, targets[index].token
-            headers = scenario_headers(scenario, token)
-            cpu_before = server.cpu_seconds()
-            result = run_wrk(
-                server.base_url + scenario.path,
-                headers=headers,
-                connections=CONNECTIONS,
-                seconds=SECONDS_PER_RUN,
-            )
-            runs[index].append((result, server.cpu_seconds() - cpu_before))
-            await drained(server)
+    cores = placement()
+    with pinned([t.server.pid for t in targets], cores.servers) if cores else nullcontext():
+        for round_number in range(REPEATS):
+            for offset in range(len(targets)):
+                index = (round_number + offset) % len(targets)
+                server, token = targets[index].server, targets[index].token
+                headers = scenario_headers(scenario, token)
+                cpu_before = server.cpu_seconds()
+                result = run_wrk(
+                    server.base_url + scenario.path,
+                    headers=headers,
+                    connections=CONNECTIONS,
+                    seconds=SECONDS_PER_RUN,
+                    placed=cores.load_command if cores else list,
+                )
+                runs[index].append((result, server.cpu_seconds() - cpu_before))
+                await drained(server)
     return [Sampled(target_runs) for target_runs in runs]
 
 
@@ -289,6 +295,7 @@ def environment(postgresql: str) -> list[tuple[str, str]]:
     return [
         ("Date", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
         ("nproc", str(len(os.sched_getaffinity(0)))),
+        ("Cores under wrk", _cores_under_load()),
         ("Load average at the start", _load_average()),
         ("CPU", cpu),
         ("Python", f"{platform.python_version()} ({platform.python_implementation()})"),
@@ -462,7 +469,9 @@ async def benchmark(workdir: Path) -> Report:
         recorded = {f"GET {path}": replayable(r) for path, r in captured.items()}
         responses_path.write_text(json.dumps(recorded))
 
-        baseline = baseline_server(responses_path, workdir / "baseline.log")
+        baseline = baseline_server(
+            responses_path, workdir / "baseline.log", workdir / "baseline-journal.sqlite"
+        )
         baseline.start()
         for scenario in SCENARIOS:
             replayed = await send_once(baseline.port, scenario_request(scenario, baseline.port, ""))
@@ -508,9 +517,10 @@ async def benchmark(workdir: Path) -> Report:
         daily = next(p["id"] for p in procedures if p["name"] == DAILY_MAINTENANCE)
         print("… Daily Maintenance runs", flush=True)
         runs = await drive_runs(mlprep, token, daily)
-        print("… close-view → next view event, and a bare push", flush=True)
+        print("… close-view → next view event, a bare push and a committed one", flush=True)
         event_latency = await close_view_to_next_view(mlprep.port, token, daily, EVENT_RUNS)
         push_latency = await bare_push(baseline.port, len(event_latency))
+        committed_latency = await bare_push(baseline.port, len(event_latency), PUSH_COMMITTED)
 
         history_pairs = await measure_history(mlprep, token, history, history_token, daily)
         history_startup = history.startup_seconds
@@ -578,12 +588,21 @@ async def benchmark(workdir: Path) -> Report:
         rss=rss,
         notes=notes,
         startup=startup,
-        events=(event_latency, push_latency),
+        events=(event_latency, push_latency, committed_latency),
         connections=CONNECTIONS,
         repeats=REPEATS,
         history=HistoryResult(seeded, history_pairs, history_startup),
         postgresql=PostgresResult(postgres_version, postgres_pairs, postgres_missing),
     )
+
+
+def _cores_under_load() -> str:
+    cores = placement()
+    if cores is None:
+        return "one core: wrk and the server share it"
+    servers = ",".join(str(core) for core in sorted(cores.servers))
+    load = ",".join(str(core) for core in sorted(cores.load))
+    return f"servers on CPU {servers}, wrk on CPU {load} (bench/cores.py)"
 
 
 def _note_wrk_problems(notes: list[str], what: str, sampled: Sampled) -> None:

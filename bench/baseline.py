@@ -8,17 +8,22 @@ cost of uvicorn and the ASGI call itself. Any other path gets an empty 404.
 
 For the event-latency comparison it also keeps the WebSockets opened on any path and, on
 `POST /push`, sends every one of them the text of the request's body, then answers 200: a bare
-POST → WebSocket push.
+POST → WebSocket push. With `--journal FILE`, `POST /push-committed` first commits the body to
+an SQLite table kept as mlprep keeps its data (WAL, `synchronous=FULL`), on a worker thread: the
+least a server that commits before it announces must spend.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import json
 import signal
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -58,12 +63,40 @@ def load_responses(
 
 
 PUSHED: tuple[int, list[tuple[bytes, bytes]], bytes] = (200, [(b"content-length", b"0")], b"")
+PUSH = "/push"
+PUSH_COMMITTED = "/push-committed"
+CREATE_JOURNAL = "CREATE TABLE IF NOT EXISTS pushed (seq INTEGER PRIMARY KEY, message TEXT)"
+
+
+class Journal:
+    """One SQLite table, kept as mlprep keeps its data (WAL, `synchronous=FULL`): each message is
+    committed, one sync of the log to disk, on a worker thread of its own."""
+
+    def __init__(self, path: Path) -> None:
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="journal")
+        self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.execute("PRAGMA synchronous=FULL")
+        self._connection.execute(
+            "CREATE TABLE IF NOT EXISTS pushed (seq INTEGER PRIMARY KEY, body)"
+        )
+
+    async def commit(self, text: str) -> None:
+        """Commit `text` as a new row."""
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._insert, text)
+
+    def _insert(self, text: str) -> None:
+        self._connection.execute("BEGIN")
+        self._connection.execute("INSERT INTO pushed (message) VALUES (?)", (text,))
+        self._connection.execute("COMMIT")
 
 
 def baseline_app(
     responses: dict[tuple[str, str], tuple[int, list[tuple[bytes, bytes]], bytes]],
+    journal: Journal | None = None,
 ) -> Asgi:
-    """A minimal ASGI application answering `responses` (and pushing to WebSockets)."""
+    """A minimal ASGI application answering `responses` (and pushing to WebSockets, after a
+    commit to `journal` on `PUSH_COMMITTED`)."""
     sockets: set[Send] = set()
 
     async def websocket(receive: Receive, send: Send) -> None:
@@ -76,15 +109,18 @@ def baseline_app(
         finally:
             sockets.discard(send)
 
-    async def push(receive: Receive, send: Send) -> None:
+    async def push(receive: Receive, send: Send, journal: Journal | None) -> None:
         body = b""
         while True:
             message = await receive()
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
+        text = body.decode()
+        if journal is not None:
+            await journal.commit(text)
         for socket in list(sockets):
-            await socket({"type": "websocket.send", "text": body.decode()})
+            await socket({"type": "websocket.send", "text": text})
         status, headers, content = PUSHED
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": content})
@@ -103,8 +139,11 @@ def baseline_app(
             return
         if scope["type"] != "http":
             return
-        if (scope["method"], scope["path"]) == ("POST", "/push"):
-            await push(receive, send)
+        if (scope["method"], scope["path"]) == ("POST", PUSH):
+            await push(receive, send, None)
+            return
+        if (scope["method"], scope["path"]) == ("POST", PUSH_COMMITTED) and journal is not None:
+            await push(receive, send, journal)
             return
         path = scope["path"]
         if scope["query_string"]:  # recorded with its query (`/mlprep/v1/runs?limit=20`)
@@ -121,12 +160,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--responses", type=Path, required=True)
+    parser.add_argument("--journal", type=Path, help=f"the SQLite file of {PUSH_COMMITTED}")
     arguments = parser.parse_args()
+    journal = Journal(arguments.journal) if arguments.journal else None
     # As `mlprep serve` does: uvicorn re-raises SIGTERM after its graceful shutdown, and this
     # handler turns it into the exit status 0 of a clean stop.
     signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
-        baseline_app(load_responses(arguments.responses)),
+        baseline_app(load_responses(arguments.responses), journal),
         host=HOST,
         port=arguments.port,
         log_level="info",

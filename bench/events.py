@@ -17,6 +17,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
+from bench.baseline import PUSH
 from bench.load import HOST, Connection, request_bytes
 from bench.workflows import CLOSE_VIEW, JSON, LOT_NUMBER
 
@@ -102,11 +103,12 @@ async def close_view_to_next_view(
     return samples
 
 
-async def bare_push(port: int, count: int) -> list[float]:
-    """Seconds from sending `POST /push` to the baseline to the arrival of the pushed frame."""
+async def bare_push(port: int, count: int, path: str = PUSH) -> list[float]:
+    """Seconds from sending `POST <path>` to the baseline to the arrival of the pushed frame
+    (`PUSH`: pushed at once; `PUSH_COMMITTED`: after a commit)."""
     samples: list[float] = []
     body = json.dumps({"code": "maintenancedata", "description": "push", "data": {}}).encode()
-    push = request_bytes(port, "POST", "/push", headers=[JSON], body=body)
+    push = request_bytes(port, "POST", path, headers=[JSON], body=body)
     connection = Connection(port)
     try:
         async with stamped(port, None) as messages:

@@ -147,8 +147,9 @@ def mlprep_server(
     return Server(name, command, log_path, environment)
 
 
-def baseline_server(responses_path: Path, log_path: Path) -> Server:
-    """The bare-ASGI baseline serving the responses recorded in `responses_path`."""
+def baseline_server(responses_path: Path, log_path: Path, journal_path: Path) -> Server:
+    """The bare-ASGI baseline serving the responses recorded in `responses_path`, committing
+    what it pushes after a commit to `journal_path`."""
     command = [sys.executable, "-m", "bench.baseline", "--port", "{port}"]
-    command += ["--responses", str(responses_path)]
+    command += ["--responses", str(responses_path), "--journal", str(journal_path)]
     return Server("baseline", command, log_path, clean_environment({}))

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 WRK = "wrk"
@@ -57,15 +58,23 @@ def ensure_wrk() -> str:
     return found
 
 
-def run_wrk(url: str, *, headers: dict[str, str], connections: int, seconds: float) -> WrkResult:
-    """Load `url` (on 127.0.0.1) with `connections` keep-alive connections for `seconds`."""
+def run_wrk(
+    url: str,
+    *,
+    headers: dict[str, str],
+    connections: int,
+    seconds: float,
+    placed: Callable[[Sequence[str]], list[str]] = list,
+) -> WrkResult:
+    """Load `url` (on 127.0.0.1) with `connections` keep-alive connections for `seconds`;
+    `placed` may put the command on cores of its own (`Placement.load_command`)."""
     if not url.startswith("http://127.0.0.1:"):
         raise ValueError("the benchmark only loads 127.0.0.1")
     command = [ensure_wrk(), "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency"]
     command += ["--timeout", "10s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    done = subprocess.run([*command, url], capture_output=True, text=True, check=True)
+    done = subprocess.run(placed([*command, url]), capture_output=True, text=True, check=True)
     return parse(done.stdout)
 
 

@@ -127,7 +127,7 @@ class RunEngine:
         self._changes = asyncio.Lock()
         self._commits = Commits()
         # Store changes made but not committed yet, and what to do once they are (announce them).
-        self._staged: list[Callable[[], object]] = []
+        self._staged: list[partial[object]] = []
         self._once_committed: list[Callable[[], None]] = []
         self._history_replaced = 0
 
@@ -432,7 +432,8 @@ class RunEngine:
     async def with_run_changes(self, change: Callable[[], None]) -> None:
         """Make the store change `change` in one transaction with the run's next changes (the
         time an action took, kept with the action's end); at once while no run is going on."""
-        self._stage(change)
+        if not self._is_staged(change):  # it keeps the values current when it runs: once is enough
+            self._stage(change)
         if self._active is None:
             await self._flush()
 
@@ -491,12 +492,19 @@ class RunEngine:
         request = OperationRequest(action.operation, action.channel, action.duration, action.faults)
         while True:
             await self._set_state(active, RunState.RUNNING, step)
-            if self._instrument.takes_time(request):
+            takes_time = self._instrument.takes_time(request)
+            if takes_time:
                 await self._flush()  # announced before the wait, as the action starts
             try:
                 active.action_timing = ActionTiming(self._clock.now(), action.duration)
-                active.action = asyncio.ensure_future(self._instrument.perform(request))
-                result = await active.action
+                performing = self._instrument.perform(request)
+                if takes_time:
+                    active.action = asyncio.ensure_future(performing)  # an abort cancels it
+                    result = await active.action
+                else:
+                    # Done at once (a simulator at speed 0): nothing can abort it meanwhile,
+                    # and the run goes on to its next commit without giving up the loop.
+                    result = await performing
             except asyncio.CancelledError:
                 current = asyncio.current_task()
                 if active.abort_requested and not (current and current.cancelling()):
@@ -696,6 +704,12 @@ class RunEngine:
                 raise _AbortRun
             if active.state is state and active.step == step:
                 return
+            # It overwrites both columns a state staged before it wrote: that one need not run.
+            self._staged = [
+                change
+                for change in self._staged
+                if change.func != self._runs.set_state or change.args[0] != active.record.id
+            ]
             self._stage(self._runs.set_state, active.record.id, state, step)
             active.state = state
             active.step = step
@@ -713,6 +727,10 @@ class RunEngine:
         """Make the store change `change(*args, **kwargs)` with the engine's next commit."""
         self._staged.append(partial(change, *args, **kwargs))
 
+    def _is_staged(self, change: Callable[[], object]) -> bool:
+        """Whether `change`, without arguments, is staged for the next commit already."""
+        return any(staged.func == change and not staged.args for staged in self._staged)
+
     async def _commit(self, call: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """`call(*args, **kwargs)` on the commit thread, in one transaction with the changes
         staged before it; its result. Once committed, what waited for the staged changes runs
@@ -729,7 +747,7 @@ class RunEngine:
         if self._staged or self._once_committed:
             await self._commit(_nothing)
 
-    def _together(self, staged: list[Callable[[], object]], call: Callable[[], T]) -> T:
+    def _together(self, staged: list[partial[object]], call: Callable[[], T]) -> T:
         """On the commit thread: the staged changes, then `call`, as one transaction."""
         with self._runs.together():
             for change in staged:

@@ -25,6 +25,9 @@ class AuditRecord:
     detail: str | None
 
 
+_APPEND = insert(audit_entries)  # built once: close-view appends one entry per answer
+
+
 class AuditStore:
     """Appends to and pages through the audit trail."""
 
@@ -34,7 +37,7 @@ class AuditStore:
     def append(self, record: AuditRecord) -> None:
         """Add an entry at the end of the trail."""
         with transaction(self._engine) as connection:
-            connection.execute(insert(audit_entries).values(**record.__dict__))
+            connection.execute(_APPEND, record.__dict__)
 
     def page(
         self, offset: int, limit: int, action: str | None = None

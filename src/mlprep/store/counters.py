@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
 from mlprep.contract.maintenance import Channel
 from mlprep.maintenance.counters import CounterKind, CounterValues, wrap_add
@@ -17,6 +17,14 @@ COLUMN_OF: dict[CounterKind, str] = {
     CounterKind.ASPIRATE: "aspirate",
     CounterKind.DISPENSE: "dispense",
 }
+
+# Built once (as the run store's writes are): a run's actions move counters between two views.
+_INSERT_MOVE = insert(counter_moves)
+_CHANNEL = (channel_counters.c.instrument_id == bindparam("match_instrument")) & (
+    channel_counters.c.channel == bindparam("match_channel")
+)
+_COUNTERS_OF_CHANNEL = select(channel_counters).where(_CHANNEL)
+_UPDATE_CHANNEL = update(channel_counters).where(_CHANNEL)
 
 
 @dataclass(frozen=True)
@@ -155,19 +163,18 @@ def move_counters(
         return
     if source is not None:
         connection.execute(
-            insert(counter_moves).values(
-                instrument_id=instrument_id,
-                run_kind=source.kind,
-                run_id=source.run_id,
-                at=source.at,
-                channel=channel.value,
+            _INSERT_MOVE,
+            {
+                "instrument_id": instrument_id,
+                "run_kind": source.kind,
+                "run_id": source.run_id,
+                "at": source.at,
+                "channel": channel.value,
                 **{column: deltas.get(kind, 0) for kind, column in COLUMN_OF.items()},
-            )
+            },
         )
-    condition = (channel_counters.c.instrument_id == instrument_id) & (
-        channel_counters.c.channel == channel.value
-    )
-    row = connection.execute(select(channel_counters).where(condition)).first()
+    match = {"match_instrument": instrument_id, "match_channel": channel.value}
+    row = connection.execute(_COUNTERS_OF_CHANNEL, match).first()
     if row is None:
         return
     values: dict[str, int] = {}
@@ -175,7 +182,7 @@ def move_counters(
         column = COLUMN_OF[kind]
         values[column] = wrap_add(getattr(row, column), delta)
         values[f"lifetime_{column}"] = getattr(row, f"lifetime_{column}") + delta
-    connection.execute(update(channel_counters).where(condition).values(values))
+    connection.execute(_UPDATE_CHANNEL, {**match, **values})
 
 
 def _values(channel: Channel, row: object) -> CounterValues:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from mlprep.contract.maintenance import UvInterval
 from mlprep.store.tables import instrument_settings
@@ -18,6 +18,12 @@ class ClockState:
 
     offset: timedelta
     speed: float | None
+
+
+# Built once: a run keeps the simulated clock's offset with every step it takes.
+_UPDATE_SETTINGS = update(instrument_settings).where(
+    instrument_settings.c.instrument_id == bindparam("match_instrument")
+)
 
 
 class InstrumentSettingsStore:
@@ -70,9 +76,7 @@ class InstrumentSettingsStore:
         values = {"clock_offset_us": offset // timedelta(microseconds=1), "clock_speed": speed}
         with transaction(self._engine) as connection:
             changed = connection.execute(
-                update(instrument_settings)
-                .where(instrument_settings.c.instrument_id == self._instrument)
-                .values(**values)
+                _UPDATE_SETTINGS, {"match_instrument": self._instrument, **values}
             ).rowcount
             if changed == 0:
                 connection.execute(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
 from mlprep.contract.maintenance import Channel
 from mlprep.contract.runs import TERMINAL_STATES, RunState
@@ -18,6 +18,36 @@ from mlprep.store.tables import maintenance_errors, procedures, runs, views
 from mlprep.store.transactions import shared, transaction
 
 _UNFINISHED = [state.value for state in RunState if state not in TERMINAL_STATES]
+
+# The writes a run makes between two views, built once and given their values when executed.
+# Built on every call with `.values(...)` and literal conditions, SQLAlchemy spends about four
+# times as long building and keying a statement as SQLite spends running it (bench/README.md).
+# Conditions take `bindparam`s named `match_*`: a column's own name is kept for its new value.
+_INSERT_RUN = insert(runs)
+_INSERT_VIEW = insert(views)
+_UPDATE_RUN = update(runs).where(runs.c.id == bindparam("match_run"))
+_CLOSE_VIEW = update(views).where(
+    views.c.id == bindparam("match_view"), views.c.closed_at.is_(None)
+)
+_CLOSE_VIEWS_OF_RUN = update(views).where(
+    views.c.run_id == bindparam("match_run"), views.c.closed_at.is_(None)
+)
+_UPDATE_ERROR = update(maintenance_errors).where(
+    maintenance_errors.c.id == bindparam("match_error")
+)
+_VIEW_OF = select(views.c.run_id, views.c.error_id).where(views.c.id == bindparam("match_view"))
+_INPUTS_OF = select(runs.c.inputs).where(runs.c.id == bindparam("match_run"))
+_PROCEDURE_OF = select(runs.c.procedure_id).where(runs.c.id == bindparam("match_run"))
+_STAMP_PROCEDURE = update(procedures).where(procedures.c.id == bindparam("match_procedure"))
+_LAST_VIEW_SEQ = select(func.coalesce(func.max(views.c.seq), 0)).where(
+    views.c.run_id == bindparam("match_run")
+)
+_LAST_ERROR_SEQ = select(func.coalesce(func.max(maintenance_errors.c.seq), 0)).where(
+    maintenance_errors.c.run_id == bindparam("match_run")
+)
+_LAST_RUN_SEQ = select(func.coalesce(func.max(runs.c.seq), 0)).where(
+    runs.c.instrument_id == bindparam("match_instrument")
+)
 
 
 @dataclass(frozen=True)
@@ -106,12 +136,15 @@ class RunStore:
     def create(self, record: RunRecord) -> None:
         """Store a new run."""
         with transaction(self._engine) as connection:
+            seq = _next_seq(connection, _LAST_RUN_SEQ, match_instrument=self._instrument)
             connection.execute(
-                insert(runs).values(
-                    instrument_id=self._instrument,
-                    seq=_next_seq(connection, runs.c.seq, runs.c.instrument_id, self._instrument),
-                    **{**record.__dict__, "state": record.state.value},
-                )
+                _INSERT_RUN,
+                {
+                    **record.__dict__,
+                    "instrument_id": self._instrument,
+                    "seq": seq,
+                    "state": record.state.value,
+                },
             )
 
     def set_state(self, run_id: str, state: RunState, step_index: int | None = None) -> None:
@@ -120,7 +153,7 @@ class RunStore:
         if step_index is not None:
             values["step_index"] = step_index
         with transaction(self._engine) as connection:
-            connection.execute(update(runs).where(runs.c.id == run_id).values(values))
+            connection.execute(_UPDATE_RUN, {"match_run": run_id, **values})
 
     def request_abort(self, run_id: str) -> None:
         """Remember that the operator asked to abort; the run moves to Aborting."""
@@ -136,30 +169,25 @@ class RunStore:
         with transaction(self._engine) as connection:
             self._insert_view(connection, view)
             connection.execute(
-                update(runs)
-                .where(runs.c.id == view.run_id)
-                .values(state=state.value, step_index=view.step_index)
+                _UPDATE_RUN,
+                {"match_run": view.run_id, "state": state.value, "step_index": view.step_index},
             )
 
     def raise_error(self, error: ErrorRecord, view: ViewRecord) -> None:
         """Store an error, the Error view that asks how to recover, and the ErrorPending state."""
         with transaction(self._engine) as connection:
+            seq = _next_seq(connection, _LAST_ERROR_SEQ, match_run=error.run_id)
             connection.execute(
-                insert(maintenance_errors).values(
-                    seq=_next_seq(
-                        connection,
-                        maintenance_errors.c.seq,
-                        maintenance_errors.c.run_id,
-                        error.run_id,
-                    ),
-                    **{**error.__dict__, "channel": error.channel.value if error.channel else None},
-                )
+                insert(maintenance_errors),
+                {
+                    **error.__dict__,
+                    "seq": seq,
+                    "channel": error.channel.value if error.channel else None,
+                },
             )
             self._insert_view(connection, view)
             connection.execute(
-                update(runs)
-                .where(runs.c.id == error.run_id)
-                .values(state=RunState.ERROR_PENDING.value)
+                _UPDATE_RUN, {"match_run": error.run_id, "state": RunState.ERROR_PENDING.value}
             )
 
     def close_view(
@@ -182,22 +210,24 @@ class RunStore:
         """
         with transaction(self._engine) as connection:
             closed = connection.execute(
-                update(views)
-                .where(views.c.id == view_id, views.c.closed_at.is_(None))
-                .values(closed_at=now, result=result, input=input_text, closed_by=closed_by)
+                _CLOSE_VIEW,
+                {
+                    "match_view": view_id,
+                    "closed_at": now,
+                    "result": result,
+                    "input": input_text,
+                    "closed_by": closed_by,
+                },
             ).rowcount
             if closed != 1:
                 return False
-            run_id, error_id = connection.execute(
-                select(views.c.run_id, views.c.error_id).where(views.c.id == view_id)
-            ).one()
+            run_id, error_id = connection.execute(_VIEW_OF, {"match_view": view_id}).one()
             if keep_input_as and input_text is not None:
                 _keep_input(connection, run_id, keep_input_as, input_text)
             if error_id and recovery:
                 connection.execute(
-                    update(maintenance_errors)
-                    .where(maintenance_errors.c.id == error_id)
-                    .values(recovery=recovery, resolved_at=now)
+                    _UPDATE_ERROR,
+                    {"match_error": error_id, "recovery": recovery, "resolved_at": now},
                 )
             if end is not None:
                 _finish(connection, run_id, end, now, "mlprep: run ended")
@@ -219,7 +249,7 @@ class RunStore:
                 move_counters(connection, self._instrument, move.channel, move.deltas, source)
             if reading is not None:
                 _keep_input(connection, run_id, *reading)
-            connection.execute(update(runs).where(runs.c.id == run_id).values(step_index=next_step))
+            connection.execute(_UPDATE_RUN, {"match_run": run_id, "step_index": next_step})
 
     def finish(self, run_id: str, end: RunEnd, now: datetime, closed_by: str) -> None:
         """End a run; a Completed run stamps its procedure's last execution, in one transaction."""
@@ -335,8 +365,8 @@ class RunStore:
 
     @staticmethod
     def _insert_view(connection: Connection, view: ViewRecord) -> None:
-        seq = _next_seq(connection, views.c.seq, views.c.run_id, view.run_id)
-        connection.execute(insert(views).values(seq=seq, **view.__dict__))
+        seq = _next_seq(connection, _LAST_VIEW_SEQ, match_run=view.run_id)
+        connection.execute(_INSERT_VIEW, {**view.__dict__, "seq": seq})
 
 
 def _finish(
@@ -345,9 +375,7 @@ def _finish(
     """Within a caller's transaction: end a run, its open views closed and, if it completed,
     its procedure's last execution stamped."""
     connection.execute(
-        update(views)
-        .where(views.c.run_id == run_id, views.c.closed_at.is_(None))
-        .values(closed_at=now, closed_by=closed_by)
+        _CLOSE_VIEWS_OF_RUN, {"match_run": run_id, "closed_at": now, "closed_by": closed_by}
     )
     if end.unanswered_errors is not None:
         pending, recovery = end.unanswered_errors
@@ -357,31 +385,25 @@ def _finish(
             .values(recovery=recovery, resolved_at=now)
         )
     connection.execute(
-        update(runs).where(runs.c.id == run_id).values(state=end.state.value, ended_at=now)
+        _UPDATE_RUN, {"match_run": run_id, "state": end.state.value, "ended_at": now}
     )
     if end.state is RunState.COMPLETED:
-        procedure_id = connection.execute(
-            select(runs.c.procedure_id).where(runs.c.id == run_id)
-        ).scalar_one()
+        procedure_id = connection.execute(_PROCEDURE_OF, {"match_run": run_id}).scalar_one()
         connection.execute(
-            update(procedures)
-            .where(procedures.c.id == procedure_id)
-            .values(last_execution_time=now)
+            _STAMP_PROCEDURE, {"match_procedure": procedure_id, "last_execution_time": now}
         )
 
 
 def _keep_input(connection: Connection, run_id: str, name: str, value: str) -> None:
     """Within a caller's transaction: add one named value to a run's inputs."""
-    inputs = dict(connection.execute(select(runs.c.inputs).where(runs.c.id == run_id)).scalar_one())
+    inputs = dict(connection.execute(_INPUTS_OF, {"match_run": run_id}).scalar_one())
     inputs[name] = value
-    connection.execute(update(runs).where(runs.c.id == run_id).values(inputs=inputs))
+    connection.execute(_UPDATE_RUN, {"match_run": run_id, "inputs": inputs})
 
 
-def _next_seq(connection: Connection, seq: Any, run_column: Any, run_id: str) -> int:
-    current = connection.execute(
-        select(func.coalesce(func.max(seq), 0)).where(run_column == run_id)
-    ).scalar_one()
-    return int(current) + 1
+def _next_seq(connection: Connection, last_seq: Any, **match: str) -> int:
+    """The next number in a sequence: one past the last `last_seq` selects where it `match`es."""
+    return int(connection.execute(last_seq, match).scalar_one()) + 1
 
 
 def run_from_row(row: Any) -> RunRecord:
