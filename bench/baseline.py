@@ -77,9 +77,7 @@ class Journal:
         self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._connection.execute("PRAGMA journal_mode=WAL")
         self._connection.execute("PRAGMA synchronous=FULL")
-        self._connection.execute(
-            "CREATE TABLE IF NOT EXISTS pushed (seq INTEGER PRIMARY KEY, body)"
-        )
+        self._connection.execute(CREATE_JOURNAL)
 
     async def commit(self, text: str) -> None:
         """Commit `text` as a new row."""

@@ -114,7 +114,8 @@ async def bare_push(port: int, count: int, path: str = PUSH) -> list[float]:
         async with stamped(port, None) as messages:
             for _ in range(count):
                 sent = time.perf_counter()
-                await connection.send(push)
+                if (await connection.send(push)).status != 200:
+                    raise RuntimeError(f"the baseline refused POST {path}")
                 arrived, _message = await messages.next_with("maintenancedata")
                 samples.append(arrived - sent)
     finally:
