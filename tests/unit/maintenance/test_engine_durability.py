@@ -4,6 +4,8 @@ stays an abort)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy.exc import OperationalError
 
@@ -19,6 +21,7 @@ from mlprep.maintenance.engine import RunEngine
 from mlprep.services import Services, open_services
 from mlprep.settings import Settings
 from mlprep.store.runs import RunStore
+from tests.statements import statements_on
 from tests.unit.maintenance.event_recorder import EventRecorder
 
 pytestmark = pytest.mark.anyio
@@ -197,3 +200,29 @@ async def test_the_steps_before_the_next_view_are_kept_or_lost_together(
         assert run.inputs == {}
     finally:
         restarted.close()
+
+
+async def test_the_steps_before_the_next_view_write_each_row_once(
+    services: Services, runs: RunEngine, events: EventRecorder
+) -> None:
+    started = await runs.start(DAILY, actor="tester")
+    await events.answer(runs, OK)
+    tip_waste = await events.view()
+
+    # Two tip checks (one per channel) run between this answer and the next view. Each moves
+    # its channel's counters and passes simulated time; the run's state and the clock's offset
+    # are kept once, as they are when the view opens, not once per step.
+    with statements_on(services.engine) as executed:
+        await runs.close_view(tip_waste["viewId"], OK, None, actor="tester")
+        await events.view()
+
+    writes = [
+        s.split(" WHERE")[0].split(" (")[0] for s in executed if s[:6] in {"UPDATE", "INSERT"}
+    ]
+    assert writes.count("UPDATE instrument_settings SET clock_offset_us=?, clock_speed=?") == 1
+    assert writes.count("INSERT INTO counter_moves") == 2
+    assert writes.count("UPDATE runs SET state=?, step_index=?") == 2  # the last step's, the view's
+    assert writes[-1] == "UPDATE runs SET state=?, step_index=?"
+    run = services.history.get(started.run_id)
+    assert run.state is RunState.WAITING_FOR_VIEW
+    assert services.instrument_settings.clock_state().offset > timedelta(0)  # time the steps took
