@@ -20,11 +20,12 @@ from mlprep.store.transactions import shared, transaction
 _UNFINISHED = [state.value for state in RunState if state not in TERMINAL_STATES]
 
 # The writes a run makes between two views, built once and given their values when executed.
-# Built on every call with `.values(...)` and literal conditions, SQLAlchemy spends about four
+# Built on every call with `.values(...)` and literal conditions, SQLAlchemy spends about three
 # times as long building and keying a statement as SQLite spends running it (bench/README.md).
 # Conditions take `bindparam`s named `match_*`: a column's own name is kept for its new value.
 _INSERT_RUN = insert(runs)
 _INSERT_VIEW = insert(views)
+_INSERT_ERROR = insert(maintenance_errors)
 _UPDATE_RUN = update(runs).where(runs.c.id == bindparam("match_run"))
 _CLOSE_VIEW = update(views).where(
     views.c.id == bindparam("match_view"), views.c.closed_at.is_(None)
@@ -178,7 +179,7 @@ class RunStore:
         with transaction(self._engine) as connection:
             seq = _next_seq(connection, _LAST_ERROR_SEQ, match_run=error.run_id)
             connection.execute(
-                insert(maintenance_errors),
+                _INSERT_ERROR,
                 {
                     **error.__dict__,
                     "seq": seq,
