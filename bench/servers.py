@@ -148,8 +148,8 @@ def mlprep_server(
 
 
 def baseline_server(responses_path: Path, log_path: Path, journal_path: Path) -> Server:
-    """The bare-ASGI baseline serving the responses recorded in `responses_path`, committing
-    what it pushes after a commit to `journal_path`."""
+    """The bare-ASGI baseline serving the responses recorded in `responses_path`; its committed
+    push keeps what it pushes in the SQLite file `journal_path`."""
     command = [sys.executable, "-m", "bench.baseline", "--port", "{port}"]
     command += ["--responses", str(responses_path), "--journal", str(journal_path)]
     return Server("baseline", command, log_path, clean_environment({}))
