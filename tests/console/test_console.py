@@ -320,6 +320,27 @@ def test_every_control_is_labelled_and_reachable_by_keyboard(console: Console) -
     assert unlabelled == []
 
 
+def test_keyboard_focus_stays_on_its_button_when_the_list_is_drawn_again(
+    console: Console, prep: PrepClient
+) -> None:
+    page = console.open().sign_in().page
+    expect(page.locator("[data-procedure]")).to_have_count(5)
+    expect(page.locator("#live")).to_have_text("Live")
+    page.evaluate(
+        """new MutationObserver(() => { document.body.dataset.redrawn = "yes"; })
+            .observe(document.querySelector('#procedure-list'), { childList: true });"""
+    )
+    page.get_by_role("button", name="Run Weekly Maintenance").focus()
+
+    prep.set_uv_routine_settings("Daily")  # every console reads the procedures again
+
+    expect(page.locator("body")).to_have_attribute("data-redrawn", "yes")
+    expect(page.get_by_role("button", name="Run Weekly Maintenance")).to_be_focused()
+    page.keyboard.press("Enter")  # starts what the user aimed at, after the redraw
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading")).to_have_text("Clean both tip adapters")
+
+
 def test_the_console_and_its_assets_carry_security_headers(instrument: ServerProcess) -> None:
     for path in ("/", "/console/console.js", "/console/console.css", "/docs", "/redoc"):
         response = httpx.get(instrument.base_url + path)

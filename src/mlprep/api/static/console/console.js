@@ -30,6 +30,24 @@ function element(tag, attributes = {}, ...children) {
   return node;
 }
 
+// Lists are drawn again whenever the instrument changes. A control that had the keyboard's focus
+// is found again in the new list (same item, same kind of control, same label) and keeps it, so a
+// keyboard user's next key does what they aimed it at rather than landing on the page.
+function replaceKeepingFocus(container, children) {
+  const active = document.activeElement;
+  const item = active && active !== container && container.contains(active)
+    ? [...container.children].find((child) => child.contains(active)) : null;
+  container.replaceChildren(...children);
+  if (!item) return;
+  const label = (node) => node.getAttribute("aria-label") ?? node.textContent;
+  const sameItem = [...container.children].find((child) => child.tagName === item.tagName
+    && [...item.attributes].filter((a) => a.name.startsWith("data-"))
+      .every((a) => child.getAttribute(a.name) === a.value));
+  const again = [...(sameItem?.querySelectorAll(active.tagName) ?? [])]
+    .find((node) => label(node) === label(active));
+  again?.focus();
+}
+
 function instrumentNow() { return new Date(Date.now() + state.clockOffsetMs); }
 
 function relative(date) {
@@ -213,7 +231,7 @@ function renderProcedures() {
   $("#run-blocked").hidden = !blocked;
   $("#run-blocked").textContent = blocked;
   const list = $("#procedure-list");
-  list.replaceChildren(...state.procedures.map((procedure) => {
+  replaceKeepingFocus(list, state.procedures.map((procedure) => {
     const reason = !mayRun ? "Your role may not run maintenance." : blocked;
     const button = element("button", {
       type: "button", disabled: Boolean(reason), title: reason || null,
@@ -399,7 +417,7 @@ async function answerView(view, result) {
 
 async function refreshHistory() {
   const page = await api("GET", `/mlprep/v1/runs?limit=${state.historyLimit}`);
-  $("#history-list").replaceChildren(...page.items.map((run) => {
+  replaceKeepingFocus($("#history-list"), page.items.map((run) => {
     const details = element("details", {
       ontoggle: async (event) => { if (event.target.open) await fillRun(event.target, run.id); },
     }, element("summary", {}, `${run.procedureName} · `, element("span", { class: `badge ${run.state}` }, run.state),
@@ -438,7 +456,7 @@ async function refreshCounters() {
     api("GET", "/mlprep/v1/counters"), api("GET", "/mlprep/v1/counters/usage?limit=12"),
   ]);
   const mayReset = session.can("ModifyMaintenanceSettings");
-  $("#counter-cards").replaceChildren(...channels.map((channel) => element("div", { class: "card", "data-channel": channel.name },
+  replaceKeepingFocus($("#counter-cards"), channels.map((channel) => element("div", { class: "card", "data-channel": channel.name },
     element("h3", {}, `Channel ${channel.name}`),
     element("table", { class: "table" },
       element("caption", { class: "visually-hidden" }, `Counters of channel ${channel.name}`),
@@ -553,7 +571,7 @@ $("#reset-form").addEventListener("submit", async (event) => {
 
 async function refreshUsers() {
   const users = await api("GET", "/mlprep/v1/users");
-  $("#user-rows").replaceChildren(...users.map((user) => {
+  replaceKeepingFocus($("#user-rows"), users.map((user) => {
     const role = element("select", {
       "aria-label": `Role of ${user.userName}`,
       onchange: (event) => userAction(() => api("PUT", `/mlprep/v1/users/${encodeURIComponent(user.userName)}/role`, { role: event.target.value }), `${user.userName} is now ${event.target.value}.`),
