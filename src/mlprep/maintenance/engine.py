@@ -88,6 +88,7 @@ class _ActiveRun:
     action_timing: ActionTiming | None = None
     open_view: ViewRecord | None = None  # the view the run waits on
     answer: asyncio.Future[_Answer] | None = None
+    answered: str | None = None  # the open view's id once answered, until the answer is stored
     abort_requested: bool = False
     readings: dict[str, float] = field(default_factory=dict)
     # Set when an answer ended the run and its end was committed with the answer.
@@ -129,6 +130,8 @@ class RunEngine:
         # Store changes made but not committed yet, and what to do once they are (announce them).
         self._staged: list[partial[object]] = []
         self._once_committed: list[Callable[[], None]] = []
+        # Answers staged with the next commit, acknowledged once it is made.
+        self._acknowledged: list[asyncio.Future[None]] = []
         self._history_replaced = 0
 
     @property
@@ -221,11 +224,13 @@ class RunEngine:
             view = self._waiting_view(view_id) or await self._commit(self._runs.view, view_id)
             self._check_answer(view_id, view, result, input_text)
             assert view is not None
-            if not await self._close(view, result, input_text, actor):
+            stored = await self._close(view, result, input_text, actor)
+            if stored is None:
                 raise NotFoundError(
                     f"There is no open view with id '{view_id}'; it was closed already by "
                     "another client."
                 )
+        await stored
 
     def _waiting_view(self, view_id: str) -> ViewRecord | None:
         """The view the run in progress waits on, if its id is `view_id` (known without asking
@@ -264,37 +269,89 @@ class RunEngine:
             view = await self._commit(self._runs.error_view, error_id)
             if view is None or view.closed_at is not None:
                 return False
-            return await self._close(view, result, None, actor)
+            stored = await self._close(view, result, None, actor)
+            if stored is None:
+                return False
+        await stored
+        return True
 
     async def _close(
         self, view: ViewRecord, result: ViewResult, input_text: str | None, actor: str
-    ) -> bool:
-        """Close an open view with an answer it allows, and tell the waiting run; False if
-        another answer came first."""
+    ) -> asyncio.Future[None] | None:
+        """Close an open view with an answer it allows, and tell the waiting run; None if
+        another answer came first, else what to await before acknowledging the answer: its
+        commit.
+
+        An answer the run goes on from is committed with the run's next commit: the steps it
+        leads to and the next view (or the start of an action that takes time) are stored in
+        one transaction with it, and the answer is acknowledged once they are. The engine's
+        lock decides the first answer; the view is no longer the one the run waits on.
+        """
         view_id = view.id
         active = self._active
         waiting = active.open_view if active is not None else None
         answering = active if waiting is not None and waiting.id == view_id else None
+        if answering is not None and answering.answered == view_id:
+            return None  # answered already; the answer is on its way to the store
         end = self._end_after(answering, view, result) if answering else None
         now = self._clock.now()
+        if (
+            answering is not None
+            and end is None
+            and answering.answer is not None
+            and not answering.answer.done()  # else an abort came first and the run is ending
+        ):
+            stored = asyncio.get_running_loop().create_future()
+            answering.answered = view_id
+            self._stage(self._close_audited, view, result, input_text, actor, now, None)
+            self._once_committed.append(
+                partial(self._answer_stored, answering, view, result, input_text, actor)
+            )
+            self._acknowledged.append(stored)
+            answering.answer.set_result(_Answer(result, input_text))
+            return stored
         closed = await self._commit(self._close_audited, view, result, input_text, actor, now, end)
         if not closed:
-            return False
+            return None
+        if answering is not None:
+            answering.open_view = None
         if answering is not None and end is not None:
             answering.ended = end.state
             if end.state is RunState.COMPLETED:
                 await self._commit(self._completed, answering, now)
+        self._view_closed(view, result, input_text, actor)
+        if answering is not None and answering.answer and not answering.answer.done():
+            answering.answer.set_result(_Answer(result, input_text))
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+    def _answer_stored(
+        self,
+        active: _ActiveRun,
+        view: ViewRecord,
+        result: ViewResult,
+        input_text: str | None,
+        actor: str,
+    ) -> None:
+        """Once an answer the run went on from is committed: its view is closed. (Until then
+        it stays the run's open view, which a run that fails before it is stored closes.)"""
+        if active.open_view is view:
+            active.open_view = None
+        active.answered = None
+        self._view_closed(view, result, input_text, actor)
+
+    def _view_closed(
+        self, view: ViewRecord, result: ViewResult, input_text: str | None, actor: str
+    ) -> None:
         self._announce.view_closed(
-            view_id,
+            view.id,
             view.run_id,
             result.value,
             input_text,
             actor,
             f"View '{view.title}' closed with {result.value}",
         )
-        if answering is not None and answering.answer and not answering.answer.done():
-            answering.answer.set_result(_Answer(result, input_text))
-        return True
 
     def _close_audited(
         self,
@@ -620,13 +677,12 @@ class RunEngine:
         if active.abort_requested:
             raise _AbortRun
         try:
-            answer = await active.answer
+            return await active.answer
         finally:
+            # The view stays the run's open view until the answer is stored (see `_close`).
+            # If the run ends instead (abort), it stays so that finishing the run announces
+            # the view's closing.
             active.answer = None
-        # Answered: the view is closed. If the run ends instead (abort), `open_view` stays so
-        # that finishing the run announces the view's closing.
-        active.open_view = None
-        return answer
 
     def _view_record(
         self,
@@ -737,14 +793,25 @@ class RunEngine:
         (their announcements), before the caller goes on to announce its own."""
         staged, self._staged = self._staged, []
         once_committed, self._once_committed = self._once_committed, []
-        result = await self._commits(self._together, staged, partial(call, *args, **kwargs))
+        acknowledged, self._acknowledged = self._acknowledged, []
+        try:
+            result = await self._commits(self._together, staged, partial(call, *args, **kwargs))
+        except BaseException as error:
+            for answer in acknowledged:  # not stored: each answer's request fails with it
+                if isinstance(error, Exception):
+                    answer.set_exception(error)
+                else:
+                    answer.cancel()
+            raise
         for then in once_committed:
             then()
+        for answer in acknowledged:
+            answer.set_result(None)
         return result
 
     async def _flush(self) -> None:
         """Commit the staged changes, if any, and announce them."""
-        if self._staged or self._once_committed:
+        if self._staged or self._once_committed or self._acknowledged:
             await self._commit(_nothing)
 
     def _together(self, staged: list[partial[object]], call: Callable[[], T]) -> T:

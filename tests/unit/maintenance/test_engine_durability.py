@@ -138,6 +138,26 @@ async def test_the_answer_that_ends_a_run_commits_the_end_before_it_returns(
     assert stored(services, started.run_id) == (RunState.COMPLETED, True)
 
 
+async def test_an_answer_the_run_goes_on_from_returns_once_the_next_view_is_stored(
+    services: Services, runs: RunEngine, events: EventRecorder
+) -> None:
+    started = await runs.start(DAILY, actor="tester")
+    await events.answer(runs, OK)
+    tip_waste = await events.view()
+
+    await runs.close_view(tip_waste["viewId"], OK, None, actor="tester")
+
+    # Acknowledged: the answer, the two tip checks it led to and the next view, all stored.
+    run = services.history.get(started.run_id)
+    assert run.state is RunState.WAITING_FOR_VIEW
+    assert run.open_view is not None and run.open_view.title == "Deck wiped?"
+    assert [v.result for v in run.views if v.view_id == tip_waste["viewId"]] == ["Ok"]
+    assert [c.tip_pick_up_counter for c in services.counters.all()] == [1, 1]
+    closed = (await events.next(EventCode.VIEW_CLOSED)).data
+    assert (closed["viewId"], closed["result"]) == (tip_waste["viewId"], "Ok")
+    assert (await events.view())["title"] == "Deck wiped?"  # announced after the answer
+
+
 @pytest.mark.parametrize("result", [ViewResult.CANCEL, ViewResult.ABORT])
 async def test_an_answer_that_aborts_commits_the_abort_before_it_returns(
     services: Services, runs: RunEngine, events: EventRecorder, result: ViewResult
@@ -185,12 +205,17 @@ async def test_the_steps_before_the_next_view_are_kept_or_lost_together(
     def database_gone(*_args: object) -> None:
         raise OperationalError("INSERT INTO views", {}, Exception("disk I/O error"))
 
-    # The tip checks run, then the next view cannot be stored: their changes go with it.
+    # The tip checks run, then the next view cannot be stored: their changes go with it, and
+    # so does the answer they followed, which is therefore not acknowledged.
     monkeypatch.setattr(RunStore, "open_view", database_gone)
-    await runs.close_view(tip_waste["viewId"], OK, None, actor="tester")
+    with pytest.raises(OperationalError):
+        await runs.close_view(tip_waste["viewId"], OK, None, actor="tester")
 
     assert await events.outcome() == "Failed"
     assert EventCode.COUNTERS not in {event.code for event in events.seen}
+    closed = [e.data for e in events.seen if e.code is EventCode.VIEW_CLOSED]
+    assert closed[-1]["viewId"] == tip_waste["viewId"]
+    assert closed[-1]["result"] is None  # closed by the run's end, not by the answer
     assert [counter.tip_pick_up_counter for counter in services.counters.all()] == [0, 0]
     restarted = open_services(services.settings, ids=services.ids)
     try:

@@ -125,18 +125,23 @@ async def test_a_second_fault_on_retry_raises_a_second_error(
     assert tip_pick_ups(services.counters.all()) == {"Front": 1, "Rear": 1}
 
 
-async def test_abort_right_after_choosing_retry_does_not_retry(
+async def test_abort_right_after_choosing_retry_stops_at_the_next_safe_point(
     services: Services, runs: RunEngine, events: EventRecorder
 ) -> None:
     await reach_the_front_tip_fault(services, runs, events)
     error_view = await events.view()
     performed = services.instrument.operations_performed
 
+    # Acknowledged: the retry was stored with what it led to. At speed 0 that is the retried
+    # check and the Rear one (they take no time), up to the next view.
     await runs.close_view(error_view["viewId"], YES, None, actor="tester")
+    acknowledged = services.instrument.operations_performed
     await runs.abort(actor="tester")
 
     assert await events.outcome() == "Aborted"
-    assert services.instrument.operations_performed == performed
+    assert acknowledged == performed + 2
+    assert services.instrument.operations_performed == acknowledged  # nothing after the abort
+    assert [c.tip_pick_up_counter for c in services.counters.all()] == [1, 1]
     states = [e.data["state"] for e in events.seen if e.code is EventCode.MAINTENANCE_STATUS]
     assert states[states.index("Aborting") :] == ["Aborting", "Aborted"]
 
