@@ -798,6 +798,8 @@ class RunEngine:
             result = await self._commits(self._together, staged, partial(call, *args, **kwargs))
         except BaseException as error:
             for answer in acknowledged:  # not stored: each answer's request fails with it
+                if answer.done():  # its request is gone (cancelled) and waits no more
+                    continue
                 if isinstance(error, Exception):
                     answer.set_exception(error)
                 else:
@@ -806,7 +808,8 @@ class RunEngine:
         for then in once_committed:
             then()
         for answer in acknowledged:
-            answer.set_result(None)
+            if not answer.done():
+                answer.set_result(None)
         return result
 
     async def _flush(self) -> None:

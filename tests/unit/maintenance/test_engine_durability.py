@@ -4,6 +4,7 @@ stays an abort)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -251,3 +252,20 @@ async def test_the_steps_before_the_next_view_write_each_row_once(
     run = services.history.get(started.run_id)
     assert run.state is RunState.WAITING_FOR_VIEW
     assert services.instrument_settings.clock_state().offset > timedelta(0)  # time the steps took
+
+
+async def test_an_answer_whose_request_is_gone_still_moves_the_run_on(
+    services: Services, runs: RunEngine, events: EventRecorder
+) -> None:
+    started = await runs.start(DAILY, actor="tester")
+    first = await events.view()
+
+    # The client gives up on its close-view while the answer waits for its commit.
+    answering = asyncio.create_task(runs.close_view(first["viewId"], OK, None, actor="tester"))
+    await asyncio.sleep(0)
+    answering.cancel()
+
+    assert (await events.view())["title"] == "Empty the tip waste"
+    run = services.history.get(started.run_id)
+    assert run.state is RunState.WAITING_FOR_VIEW
+    assert [v.result for v in run.views if v.view_id == first["viewId"]] == ["Ok"]
