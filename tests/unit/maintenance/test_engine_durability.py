@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
 from mlprep.clock import FakeClock
-from mlprep.contract.maintenance import Channel, ViewResult
+from mlprep.contract.maintenance import Channel, StartedRun, ViewResult
 from mlprep.contract.runs import TERMINAL_STATES, Run, RunState
 from mlprep.contract.time import EMPTY_DATE
 from mlprep.events.bus import Event, EventCode
@@ -31,6 +32,16 @@ PROCEDURE_ID = {p.key: p.id for p in load_catalogue().procedures}
 DAILY = PROCEDURE_ID["daily"]
 WEEKLY = PROCEDURE_ID["weekly"]
 OK, YES = ViewResult.OK, ViewResult.YES
+
+
+async def at_the_tip_waste_view(
+    runs: RunEngine, events: EventRecorder
+) -> tuple[StartedRun, dict[str, Any]]:
+    """Daily started and its first view answered: the run waits at "Empty the tip waste", the
+    view before the two tip checks."""
+    started = await runs.start(DAILY, actor="tester")
+    await events.answer(runs, OK)
+    return started, await events.view()
 
 
 async def test_recover_marks_a_run_left_unfinished_interrupted_and_closes_its_view(
@@ -142,9 +153,7 @@ async def test_the_answer_that_ends_a_run_commits_the_end_before_it_returns(
 async def test_an_answer_the_run_goes_on_from_returns_once_the_next_view_is_stored(
     services: Services, runs: RunEngine, events: EventRecorder
 ) -> None:
-    started = await runs.start(DAILY, actor="tester")
-    await events.answer(runs, OK)
-    tip_waste = await events.view()
+    started, tip_waste = await at_the_tip_waste_view(runs, events)
 
     await runs.close_view(tip_waste["viewId"], OK, None, actor="tester")
 
@@ -199,9 +208,7 @@ async def test_an_acknowledged_abort_survives_a_crash_as_aborted(
 async def test_the_steps_before_the_next_view_are_kept_or_lost_together(
     services: Services, runs: RunEngine, events: EventRecorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    started = await runs.start(DAILY, actor="tester")
-    await events.answer(runs, OK)
-    tip_waste = await events.view()
+    started, tip_waste = await at_the_tip_waste_view(runs, events)
 
     def database_gone(*_args: object) -> None:
         raise OperationalError("INSERT INTO views", {}, Exception("disk I/O error"))
@@ -231,9 +238,7 @@ async def test_the_steps_before_the_next_view_are_kept_or_lost_together(
 async def test_the_steps_before_the_next_view_write_each_row_once(
     services: Services, runs: RunEngine, events: EventRecorder
 ) -> None:
-    started = await runs.start(DAILY, actor="tester")
-    await events.answer(runs, OK)
-    tip_waste = await events.view()
+    started, tip_waste = await at_the_tip_waste_view(runs, events)
 
     # Two tip checks (one per channel) run between this answer and the next view. Each moves
     # its channel's counters and passes simulated time; the run's state and the clock's offset
