@@ -52,10 +52,12 @@ class FakeClock:
 class SimulatedClock:
     """The instrument's clock: system time plus an offset, with a speed factor for durations.
 
-    A simulated duration `d` waits `d / speed` real seconds and then moves the offset so that the
-    clock has passed exactly `d` (speed 0: no wait at all). The offset can also be advanced by hand,
-    which is how a user makes a procedure fall due without waiting a day. `listener` hears of every
-    change of offset or speed, so that a restart can resume the same time (it never runs back).
+    While a simulated duration passes (`pass_time`, an action), the clock runs `speed` times as
+    fast, so that the action ends when the clock has passed exactly its duration (speed 0: at
+    once). An advance by hand moves the clock on, and so brings a running action nearer its end
+    (past it: the action ends); a new speed applies to the rest of it. `listener` keeps every
+    change of offset or speed (a restart resumes the same time: it never runs back), and is told
+    before the change is made: a change it cannot keep is not made.
     """
 
     def __init__(
@@ -74,13 +76,18 @@ class SimulatedClock:
         self._keeping = threading.Lock()
         self._listener = listener
         self._keeper: OffsetKeeper = asyncio.to_thread
+        # While a duration passes at a speed above 1: the base time since when the clock has run
+        # faster than the base clock without that being added to the offset yet.
+        self._passing_since: datetime | None = None
+        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = set()
 
     def keep_passed_time_with(self, keeper: OffsetKeeper) -> None:
         """Have `keeper` make the listener's call after time passed (`pass_time`)."""
         self._keeper = keeper
 
     def now(self) -> datetime:
-        return self._base.now() + self._offset
+        base = self._base.now()
+        return base + self._offset + self._running_ahead(base)
 
     @property
     def speed(self) -> float:
@@ -90,8 +97,12 @@ class SimulatedClock:
     def speed(self, value: float) -> None:
         if value < 0:
             raise ValueError("speed must be zero or positive")
-        self._speed = value
-        self._changed()
+        with self._keeping:
+            self._keep(self._offset + self._running_ahead(self._base.now()), value)
+            with self._lock:
+                self._settle(self._base.now())
+                self._speed = value
+        self._wake()
 
     @property
     def offset(self) -> timedelta:
@@ -101,26 +112,74 @@ class SimulatedClock:
         """Move the clock forward (never backward) by `delta`."""
         if delta < timedelta(0):
             raise ValueError("the clock only moves forward")
-        with self._lock:
-            self._offset += delta
-        self._changed()
+        with self._keeping:
+            self._keep(self._offset + self._running_ahead(self._base.now()) + delta, self._speed)
+            with self._lock:
+                self._offset += delta
+        self._wake()
 
     async def pass_time(self, duration: timedelta) -> None:
-        """Let `duration` of instrument time pass; cancellable (abort stops an action so)."""
+        """Let `duration` of instrument time pass, following changes of speed and advances made
+        meanwhile; cancellable (abort stops an action so)."""
+        loop = asyncio.get_running_loop()
         target = self.now() + duration
-        if self._speed > 0:
-            await asyncio.sleep(duration.total_seconds() / self._speed)
+        try:
+            while (left := target - self.now()) > timedelta(0) and self._speed > 0:
+                changed: asyncio.Future[None] = loop.create_future()
+                waiter = (loop, changed)
+                self._waiters.add(waiter)
+                with self._lock:
+                    self._settle(self._base.now())
+                    self._passing_since = self._base.now() if self._speed > 1 else None
+                try:
+                    await asyncio.wait_for(changed, left.total_seconds() / self._speed)
+                except TimeoutError:
+                    pass
+                finally:
+                    self._waiters.discard(waiter)
+        finally:
+            with self._lock:
+                self._settle(self._base.now())
+                self._passing_since = None
         with self._lock:
             behind = target - self.now()
             if behind > timedelta(0):
                 self._offset += behind
-        if behind > timedelta(0) and self._listener is not None:
+        if self._listener is not None:
             # Keeping the offset writes to the database: off the event loop, as runs' commits.
             await self._keeper(self._changed)
+
+    def _running_ahead(self, base: datetime) -> timedelta:
+        """How far the clock has run ahead of base time plus offset while a duration passes."""
+        since = self._passing_since
+        if since is None or base <= since:
+            return timedelta(0)
+        return (base - since) * (self._speed - 1)
+
+    def _settle(self, base: datetime) -> None:
+        """Add the time run ahead to the offset (under `_lock`)."""
+        ahead = self._running_ahead(base)
+        if self._passing_since is not None:
+            self._passing_since = base
+        self._offset += ahead
+
+    def _wake(self) -> None:
+        """Tell a duration passing that the clock changed."""
+        for loop, changed in list(self._waiters):
+            loop.call_soon_threadsafe(_resolve, changed)
+
+    def _keep(self, offset: timedelta, speed: float) -> None:
+        if self._listener is not None:
+            self._listener(offset, speed)
 
     def _changed(self) -> None:
         if self._listener is not None:
             # One at a time, each with the values current when it runs: the last one kept is
             # the newest (the offset never goes back, even after a restart).
             with self._keeping:
-                self._listener(self._offset, self._speed)
+                self._listener(self._offset + self._running_ahead(self._base.now()), self._speed)
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)

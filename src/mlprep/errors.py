@@ -8,9 +8,12 @@ MlprepError
 ├── ConflictError           the instrument's state does not allow it now    (409)
 ├── TooManyAttemptsError    login locked for a while (carries retry_after)  (429)
 └── ServiceBusyError        too much work queued; retry soon (retry_after)   (503)
+    └── DatabaseUnavailableError  the database cannot be reached or written now (503)
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 
 class MlprepError(Exception):
@@ -83,3 +86,35 @@ class ServiceBusyError(MlprepError):
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class Unavailability(StrEnum):
+    """Why the database cannot be used now (as the health report and problem bodies name it)."""
+
+    UNREACHABLE = "unreachable"
+    DISK_FULL = "disk full"
+    LOCKED = "locked"
+    READ_ONLY = "read-only"
+    IO_ERROR = "I/O error"
+
+
+_WHAT_FAILED = {
+    Unavailability.UNREACHABLE: "cannot be reached",
+    Unavailability.DISK_FULL: "cannot be written: its disk is full",
+    Unavailability.LOCKED: "is locked by another program",
+    Unavailability.READ_ONLY: "is read-only",
+    Unavailability.IO_ERROR: "met an I/O error",
+}
+
+
+class DatabaseUnavailableError(ServiceBusyError):
+    """The database cannot be reached or written now; nothing was changed. Raised by the stores
+    (never kept: a write that meets it is not applied)."""
+
+    def __init__(self, cause: Unavailability, retry_after: int) -> None:
+        super().__init__(
+            f"The instrument's database {_WHAT_FAILED[cause]} ({cause.value}); nothing was "
+            f"changed. Retry in {retry_after} s: the server goes on once the database is back.",
+            retry_after,
+        )
+        self.cause = cause

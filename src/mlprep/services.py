@@ -37,6 +37,7 @@ from mlprep.maintenance.simulator_control import SimulatorControl
 from mlprep.maintenance.uv_routine import DEFAULT_INTERVAL, UvRoutine
 from mlprep.settings import Settings
 from mlprep.store.audit import AuditStore
+from mlprep.store.availability import DatabaseAvailability
 from mlprep.store.counters import ChannelCounterStore
 from mlprep.store.database import create_database_engine, migrate_to_head
 from mlprep.store.database_check import DatabaseCheck
@@ -116,6 +117,7 @@ def open_services(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     ids = ids or RandomIds()
     engine = create_database_engine(settings.resolved_database_url())
+    availability = DatabaseAvailability(engine)
     migrate_to_head(engine)
     instrument_id = settings.instrument_id
     instrument_settings = InstrumentSettingsStore(engine, instrument_id, DEFAULT_INTERVAL)
@@ -218,7 +220,7 @@ def open_services(
             bus,
             audit,
         ),
-        database_check=DatabaseCheck(engine),
+        database_check=DatabaseCheck(availability),
     )
 
 

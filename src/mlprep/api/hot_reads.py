@@ -32,6 +32,7 @@ from mlprep.api.routes.runs import DEFAULT_PAGE, MAX_PAGE, run_body
 from mlprep.auth.permissions import Permission
 from mlprep.errors import MlprepError
 from mlprep.services import Services
+from mlprep.store.availability import RETRY_AFTER_SECONDS
 
 Headers = list[tuple[bytes, bytes]]
 Answer = tuple[int, Headers, bytes]
@@ -177,8 +178,11 @@ async def _image(services: Services, scope: Scope, name: str) -> Answer:
 
 
 async def _health(services: Services, _scope: Scope, _segment: str) -> Answer:
-    content = await health.health_body(services)
-    return 200, _json_headers(content), content
+    status, content = await health.health_body(services)
+    headers = _json_headers(content)
+    if status != 200:
+        headers += [(b"retry-after", str(RETRY_AFTER_SECONDS).encode())]
+    return status, headers, content
 
 
 def _invalid_token(scope: Scope, reason: str) -> Answer:

@@ -17,6 +17,7 @@ from mlprep.errors import (
     AuthenticationError,
     BadCredentialsError,
     ConflictError,
+    DatabaseUnavailableError,
     InvalidRequestError,
     MissingCredentialsError,
     MlprepError,
@@ -25,6 +26,7 @@ from mlprep.errors import (
     ServiceBusyError,
     TooManyAttemptsError,
 )
+from mlprep.store.availability import RETRY_AFTER_SECONDS, unavailability
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("mlprep.api")
@@ -189,6 +191,9 @@ def _allowed_methods(request: Request) -> str:
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    cause = unavailability(error)
+    if cause is not None:  # raised past the stores' translation (api/../store/availability.py)
+        return await _mlprep_error(request, DatabaseUnavailableError(cause, RETRY_AFTER_SECONDS))
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return problem_response(
         500,

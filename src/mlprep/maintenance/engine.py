@@ -32,7 +32,12 @@ from mlprep.audit import AuditTrail
 from mlprep.clock import Clock
 from mlprep.contract.maintenance import StartedRun, ViewResult
 from mlprep.contract.runs import RunState, ViewKind
-from mlprep.errors import ConflictError, InvalidRequestError, NotFoundError
+from mlprep.errors import (
+    ConflictError,
+    DatabaseUnavailableError,
+    InvalidRequestError,
+    NotFoundError,
+)
 from mlprep.events.bus import EventBus
 from mlprep.ids import IdGenerator
 from mlprep.instrument.port import Instrument, InstrumentFault, OperationRequest
@@ -55,6 +60,10 @@ ERROR_RESULTS = (ViewResult.YES, ViewResult.OK, ViewResult.ABORT)
 RECOVERY_OF = {ViewResult.YES: "Retry", ViewResult.OK: "Continue", ViewResult.ABORT: "Abort"}
 PENDING = "Pending"
 ERROR_IMAGE = "maintenance-error.png"
+# While the database is away, the drive loop tries its commit again after these many seconds,
+# doubling up to the last.
+RETRY_FIRST_SECONDS = 0.1
+RETRY_LAST_SECONDS = 5.0
 
 # Told of each completed run once its end is committed: (procedure id, when it completed).
 CompletionListener = Callable[[str, datetime], None]
@@ -77,6 +86,16 @@ class ActionTiming:
     duration: timedelta
 
 
+@dataclass(frozen=True)
+class _Checkpoint:
+    """Where a run was when an answer was taken: it goes back there if the answer cannot be
+    stored (the view open again, the steps the answer led to undone)."""
+
+    view: ViewRecord
+    state: RunState
+    readings: dict[str, float]
+
+
 @dataclass
 class _ActiveRun:
     record: RunRecord
@@ -93,6 +112,17 @@ class _ActiveRun:
     readings: dict[str, float] = field(default_factory=dict)
     # Set when an answer ended the run and its end was committed with the answer.
     ended: RunState | None = None
+    checkpoint: _Checkpoint | None = None  # taken with an answer the run goes on from
+    completion_pending: datetime | None = None  # a completion stored, not yet told of
+
+
+class _Rewind(Exception):
+    """Raised inside the drive loop when an answer could not be stored: the run waits on its
+    view again."""
+
+    def __init__(self, view: ViewRecord) -> None:
+        super().__init__(view.id)
+        self.view = view
 
 
 class _AbortRun(Exception):
@@ -129,6 +159,8 @@ class RunEngine:
         self._commits = Commits()
         # Store changes made but not committed yet, and what to do once they are (announce them).
         self._staged: list[partial[object]] = []
+        # Keeps the clock's offset after an action's time passed (with the run's next commit).
+        self._passed_time: Callable[[], None] | None = None
         self._once_committed: list[Callable[[], None]] = []
         # Answers staged with the next commit, acknowledged once it is made.
         self._acknowledged: list[asyncio.Future[None]] = []
@@ -195,19 +227,17 @@ class RunEngine:
                 abort_requested=False,
                 inputs={},
             )
-            self._stage(self._runs.create, record)
-            await self._commit(
-                self._audit.record,
-                "maintenance.start",
-                actor=actor,
-                target=definition.name,
-                detail=f"run {record.id}",
-            )
+            await self._commit(self._started, record, definition.name, actor)
             active = _ActiveRun(record, definition)
             self._active = active
             self._announce_state(active, RunState.RUNNING)
             active.task = asyncio.create_task(self._drive(active), name=f"run-{record.id}")
         return StartedRun(run_id=record.id, procedure_id=procedure_id, state=RunState.RUNNING.value)
+
+    def _started(self, record: RunRecord, name: str, actor: str) -> None:
+        """On the commit thread: the new run and its audit entry."""
+        self._runs.create(record)
+        self._audit.record("maintenance.start", actor=actor, target=name, detail=f"run {record.id}")
 
     # -- answering views ------------------------------------------------------------------
 
@@ -303,6 +333,7 @@ class RunEngine:
         ):
             stored = asyncio.get_running_loop().create_future()
             answering.answered = view_id
+            answering.checkpoint = _Checkpoint(view, answering.state, dict(answering.readings))
             self._stage(self._close_audited, view, result, input_text, actor, now, None)
             self._once_committed.append(
                 partial(self._answer_stored, answering, view, result, input_text, actor)
@@ -318,7 +349,11 @@ class RunEngine:
         if answering is not None and end is not None:
             answering.ended = end.state
             if end.state is RunState.COMPLETED:
-                await self._commit(self._completed, answering, now)
+                try:
+                    await self._commit(self._completed, answering, now)
+                except DatabaseUnavailableError:
+                    # The run's end is stored; the drive loop tells of it once it can read.
+                    answering.completion_pending = now
         self._view_closed(view, result, input_text, actor)
         if answering is not None and answering.answer and not answering.answer.done():
             answering.answer.set_result(_Answer(result, input_text))
@@ -440,20 +475,20 @@ class RunEngine:
                 )
             if active.abort_requested:
                 return
+            await self._commit(self._abort_requested, active.record.id, active.definition, actor)
             active.abort_requested = True
-            self._stage(self._runs.request_abort, active.record.id)
-            await self._commit(
-                self._audit.record,
-                "maintenance.abort",
-                actor=actor,
-                target=active.definition.name,
-                detail=f"run {active.record.id}",
-            )
             self._announce_state(active, RunState.ABORTING)
             if active.answer is not None and not active.answer.done():
                 active.answer.set_exception(_AbortRun())
             if active.action is not None and not active.action.done():
                 active.action.cancel()
+
+    def _abort_requested(self, run_id: str, definition: ProcedureDefinition, actor: str) -> None:
+        """On the commit thread: the run's abort request and its audit entry."""
+        self._runs.request_abort(run_id)
+        self._audit.record(
+            "maintenance.abort", actor=actor, target=definition.name, detail=f"run {run_id}"
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -489,17 +524,33 @@ class RunEngine:
     async def with_run_changes(self, change: Callable[[], None]) -> None:
         """Make the store change `change` in one transaction with the run's next changes (the
         time an action took, kept with the action's end); at once while no run is going on."""
-        if not self._is_staged(change):  # it keeps the values current when it runs: once is enough
-            self._stage(change)
+        self._passed_time = change  # it keeps the values current when it runs: once is enough
         if self._active is None:
             await self._flush()
 
     # -- the drive loop ----------------------------------------------------------------------
 
     async def _drive(self, active: _ActiveRun) -> None:
-        outcome = RunState.COMPLETED
+        """Run the steps, then end the run; an answer that could not be stored takes the run
+        back to its view, which waits for an answer again."""
+        resume: ViewRecord | None = None
+        while True:
+            try:
+                outcome = await self._run_steps(active, resume)
+                await self._finish(active, outcome)
+                return
+            except _Rewind as rewind:
+                resume = rewind.view
+                logger.warning(
+                    "run %s: the answer to view %s could not be stored; the view waits again",
+                    active.record.id,
+                    resume.id,
+                )
+
+    async def _run_steps(self, active: _ActiveRun, resume: ViewRecord | None) -> RunState:
+        """The run's steps from the start, or from the answer to `resume`; how the run ends."""
         try:
-            step = 0
+            step = 0 if resume is None else await self._resume(active, resume)
             steps = active.definition.steps
             while step < len(steps):
                 if active.abort_requested:
@@ -509,14 +560,26 @@ class RunEngine:
                     step = await self._run_view_step(active, current, step)
                 else:
                     step = await self._run_action_step(active, current, step)
+        except _Rewind:
+            raise
         except _AbortRun:
-            outcome = RunState.ABORTED
+            return RunState.ABORTED
         except asyncio.CancelledError:
             raise  # shutdown: the run stays unfinished and becomes Interrupted
         except Exception:
             logger.exception("run %s failed", active.record.id)
-            outcome = RunState.FAILED
-        await self._finish(active, outcome)
+            return RunState.FAILED
+        return RunState.COMPLETED
+
+    async def _resume(self, active: _ActiveRun, view: ViewRecord) -> int:
+        """Wait again for the answer to `view` (still open: the last one was not stored); the
+        step the run goes on with."""
+        answer = await self._wait_for_answer(active, view)
+        step = active.definition.steps[view.step_index]
+        if view.error_id is not None:
+            return self._after_recovery(answer.result, view.step_index)
+        assert isinstance(step, ViewStep)
+        return await self._after_view(active, step, view.step_index, answer)
 
     async def _run_view_step(self, active: _ActiveRun, view: ViewStep, step: int) -> int:
         if view.only_if is not None:
@@ -534,6 +597,12 @@ class RunEngine:
             view.input_required,
             error_id=None,
         )
+        return await self._after_view(active, view, step, answer)
+
+    async def _after_view(
+        self, active: _ActiveRun, view: ViewStep, step: int, answer: _Answer
+    ) -> int:
+        """The step a run goes on with after `view` (at `step`) was answered with `answer`."""
         outcome = view.results[answer.result]
         if outcome is Outcome.ABORT:
             raise _AbortRun
@@ -551,7 +620,7 @@ class RunEngine:
             await self._set_state(active, RunState.RUNNING, step)
             takes_time = self._instrument.takes_time(request)
             if takes_time:
-                await self._flush()  # announced before the wait, as the action starts
+                await self._flushed()  # announced before the wait, as the action starts
             try:
                 active.action_timing = ActionTiming(self._clock.now(), action.duration)
                 performing = self._instrument.perform(request)
@@ -572,11 +641,10 @@ class RunEngine:
                 if active.abort_requested:
                     raise _AbortRun from None
                 recovery = await self._raise_error(active, action, step, fault.message)
-                if recovery is ViewResult.YES:
+                after = self._after_recovery(recovery, step)
+                if after == step:
                     continue
-                if recovery is ViewResult.ABORT:
-                    raise _AbortRun from None
-                return step + 1  # continue past the failed action; it moved no counters
+                return after
             finally:
                 active.action = None
                 active.action_timing = None
@@ -606,6 +674,18 @@ class RunEngine:
             if move is not None:
                 self._once_committed.append(partial(self._counters_moved, move))
 
+    @staticmethod
+    def _after_recovery(recovery: ViewResult, step: int) -> int:
+        """The step a run goes on with after the Error view of the action at `step` was answered
+        with `recovery`: the same (retry) or the next (continue past it; it moved no counters).
+
+        Raises:
+            _AbortRun: the operator chose to abort.
+        """
+        if recovery is ViewResult.ABORT:
+            raise _AbortRun
+        return step if recovery is ViewResult.YES else step + 1
+
     async def _raise_error(
         self, active: _ActiveRun, action: ActionStep, step: int, message: str
     ) -> ViewResult:
@@ -632,12 +712,14 @@ class RunEngine:
             False,
             error.id,
         )
-        async with self._changes:
-            await self._commit(self._runs.raise_error, error, view)
+
+        def raised(_: None) -> None:
             active.state = RunState.ERROR_PENDING
             self._announce.error_raised(error)
             self._announce.view_opened(view)
             self._announce_state(active, RunState.ERROR_PENDING)
+
+        await self._stored(raised, self._runs.raise_error, error, view)
         answer = await self._wait_for_answer(active, view)
         return answer.result
 
@@ -664,11 +746,13 @@ class RunEngine:
             input_required,
             error_id,
         )
-        async with self._changes:
-            await self._commit(self._runs.open_view, view, RunState.WAITING_FOR_VIEW)
+
+        def opened(_: None) -> None:
             active.step = step
             self._announce.view_opened(view)
             self._announce_state(active, RunState.WAITING_FOR_VIEW)
+
+        await self._stored(opened, self._runs.open_view, view, RunState.WAITING_FOR_VIEW)
         return await self._wait_for_answer(active, view)
 
     async def _wait_for_answer(self, active: _ActiveRun, view: ViewRecord) -> _Answer:
@@ -711,25 +795,25 @@ class RunEngine:
         )
 
     async def _finish(self, active: _ActiveRun, outcome: RunState) -> None:
+        if active.ended is not None:
+            outcome = active.ended  # committed already, with the answer that ended the run
+            await self._flushed()
+            if active.completion_pending is not None:
+                await self._stored(None, self._completed, active, active.completion_pending)
+        else:
+            # An error left waiting when the operator aborted the run was answered by that abort.
+            unanswered = (
+                (PENDING, RECOVERY_OF[ViewResult.ABORT]) if outcome is RunState.ABORTED else None
+            )
+            now = self._clock.now()
+            end = RunEnd(outcome, unanswered)
+            await self._stored(
+                None, self._runs.finish, active.record.id, end, now, "mlprep: run ended"
+            )
+            if outcome is RunState.COMPLETED:
+                await self._stored(None, self._completed, active, now)
         async with self._changes:
             open_view = active.open_view.id if active.open_view else None
-            # An error left waiting when the operator aborted the run was answered by that abort.
-            if active.ended is not None:
-                outcome = active.ended  # committed already, with the answer that ended the run
-                await self._flush()
-            else:
-                unanswered = (
-                    (PENDING, RECOVERY_OF[ViewResult.ABORT])
-                    if outcome is RunState.ABORTED
-                    else None
-                )
-                now = self._clock.now()
-                end = RunEnd(outcome, unanswered)
-                await self._commit(
-                    self._runs.finish, active.record.id, end, now, "mlprep: run ended"
-                )
-                if outcome is RunState.COMPLETED:
-                    await self._commit(self._completed, active, now)
             self._active = None
             if open_view:
                 self._announce.view_closed(
@@ -783,20 +867,37 @@ class RunEngine:
         """Make the store change `change(*args, **kwargs)` with the engine's next commit."""
         self._staged.append(partial(change, *args, **kwargs))
 
-    def _is_staged(self, change: Callable[[], object]) -> bool:
-        """Whether `change`, without arguments, is staged for the next commit already."""
-        return any(staged.func == change and not staged.args for staged in self._staged)
-
     async def _commit(self, call: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """`call(*args, **kwargs)` on the commit thread, in one transaction with the changes
         staged before it; its result. Once committed, what waited for the staged changes runs
-        (their announcements), before the caller goes on to announce its own."""
+        (their announcements), before the caller goes on to announce its own.
+
+        Raises:
+            DatabaseUnavailableError: nothing was stored; the staged changes wait for the next
+                commit (the caller's own change is not kept).
+            _Rewind: in the drive loop, the staged changes carried an answer, which is refused
+                (503) and undone with the steps it led to.
+        """
         staged, self._staged = self._staged, []
         once_committed, self._once_committed = self._once_committed, []
         acknowledged, self._acknowledged = self._acknowledged, []
+        passed_time, self._passed_time = self._passed_time, None
         try:
-            result = await self._commits(self._together, staged, partial(call, *args, **kwargs))
+            result = await self._commits(
+                self._together, passed_time, staged, partial(call, *args, **kwargs)
+            )
+        except DatabaseUnavailableError as error:
+            self._passed_time = self._passed_time or passed_time
+            active = self._active
+            if acknowledged and active is not None and asyncio.current_task() is active.task:
+                self._refuse(acknowledged, error)
+                raise _Rewind(self._rewind(active)) from error
+            self._staged[:0] = staged
+            self._once_committed[:0] = once_committed
+            self._acknowledged[:0] = acknowledged
+            raise
         except BaseException as error:
+            self._passed_time = self._passed_time or passed_time
             for answer in acknowledged:  # not stored: each answer's request fails with it
                 if answer.done():  # its request is gone (cancelled) and waits no more
                     continue
@@ -812,14 +913,84 @@ class RunEngine:
                 answer.set_result(None)
         return result
 
+    def _has_staged(self) -> bool:
+        return bool(self._staged or self._once_committed or self._acknowledged or self._passed_time)
+
     async def _flush(self) -> None:
         """Commit the staged changes, if any, and announce them."""
-        if self._staged or self._once_committed or self._acknowledged:
+        if self._has_staged():
             await self._commit(_nothing)
 
-    def _together(self, staged: list[partial[object]], call: Callable[[], T]) -> T:
-        """On the commit thread: the staged changes, then `call`, as one transaction."""
+    async def _flushed(self) -> None:
+        """In the drive loop: commit the staged changes, if any, once the database takes them."""
+        if self._has_staged():
+            await self._stored(None, _nothing)
+
+    async def _stored(
+        self,
+        then: Callable[[T], object] | None,
+        call: Callable[P, T],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """In the drive loop: `call` committed under the engine's lock with the staged changes,
+        then `then(result)` under the lock (what the commit lets the run announce); its result.
+
+        While the database is away the commit is tried again, doubling the wait each time; the
+        lock is let go meanwhile, so that requests are answered (503) rather than held.
+        """
+        delay = RETRY_FIRST_SECONDS
+        while True:
+            async with self._changes:
+                try:
+                    result = await self._commit(call, *args, **kwargs)
+                except DatabaseUnavailableError as error:
+                    cause = error.cause
+                else:
+                    if then is not None:
+                        then(result)
+                    return result
+            logger.warning(
+                "the database is unavailable (%s): the run waits, next try in %.1f s",
+                cause.value,
+                delay,
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_LAST_SECONDS)
+
+    @staticmethod
+    def _refuse(answers: list[asyncio.Future[None]], error: DatabaseUnavailableError) -> None:
+        """Each answer's request fails with `error` (its answer was not stored)."""
+        for answer in answers:
+            if not answer.done():
+                answer.set_exception(error)
+
+    @staticmethod
+    def _rewind(active: _ActiveRun) -> ViewRecord:
+        """Take `active` back to where its last answer found it; the view it waits on again."""
+        checkpoint = active.checkpoint
+        assert checkpoint is not None, "an answer is staged only with its checkpoint"
+        active.checkpoint = None
+        active.state = checkpoint.state
+        active.step = checkpoint.view.step_index
+        active.readings = dict(checkpoint.readings)
+        active.open_view = checkpoint.view
+        active.answered = None
+        active.action_timing = None
+        return checkpoint.view
+
+    def _together(
+        self,
+        passed_time: Callable[[], None] | None,
+        staged: list[partial[object]],
+        call: Callable[[], T],
+    ) -> T:
+        """On the commit thread: the clock's offset, the staged changes, then `call`, as one
+        transaction."""
         with self._runs.together():
+            if passed_time is not None:
+                passed_time()
             for change in staged:
                 change()
             return call()

@@ -172,14 +172,15 @@ class RunHistory:
         timing = self._engine.action_timing
         if timing is None or run.id != self._engine.active_run_id:
             return run
-        # The simulated clock waits `duration / speed` real seconds, then jumps to the action's end.
+        # While an action runs the clock runs `speed` times as fast (an advance brings its end
+        # nearer), so what is left of it on the clock takes `left / speed` real seconds.
         speed = self._clock.speed
-        seconds = timing.duration.total_seconds() / speed if speed > 0 else 0.0
-        elapsed = (self._clock.now() - timing.started_at).total_seconds()
+        total = timing.duration.total_seconds()
+        left = min(total, max(0.0, total - (self._clock.now() - timing.started_at).total_seconds()))
         progress = run.progress.model_copy(
             update={
-                "action_seconds": round(seconds, 3),
-                "action_remaining_seconds": round(min(seconds, max(0.0, seconds - elapsed)), 3),
+                "action_seconds": round(total / speed if speed > 0 else 0.0, 3),
+                "action_remaining_seconds": round(left / speed if speed > 0 else 0.0, 3),
             }
         )
         return run.model_copy(update={"progress": progress})

@@ -1,44 +1,53 @@
-"""Whether the database answers, as the health endpoint reports it, without ever blocking the
-event loop: the ping runs on a worker thread, at most once per `every` seconds, and an answer
-slower than `limit` seconds counts as unreachable."""
+"""Whether the database can be used, as the health endpoint reports it, without ever blocking the
+event loop: the probe runs on a worker thread, at most once per `every` seconds, and one slower
+than `limit` seconds counts as the cause last seen (else as unreachable)."""
 
 from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import Engine
-
-from mlprep.store.database import ping
+from mlprep.errors import Unavailability
+from mlprep.store.availability import DatabaseAvailability
 
 EVERY_SECONDS = 1.0
 LIMIT_SECONDS = 2.0
 
 
 class DatabaseCheck:
-    """The database's last known state, pinged again when it is older than `every`."""
+    """The database's last known state, probed again when it is older than `every`."""
 
     def __init__(
-        self, engine: Engine, every: float = EVERY_SECONDS, limit: float = LIMIT_SECONDS
+        self,
+        availability: DatabaseAvailability,
+        every: float = EVERY_SECONDS,
+        limit: float = LIMIT_SECONDS,
     ) -> None:
-        self._engine = engine
+        self._availability = availability
         self._every = every
         self._limit = limit
-        self._checked: tuple[float, bool] | None = None  # (loop time, answered)
-        self._pinging: asyncio.Future[bool] | None = None
+        self._checked: tuple[float, Unavailability | None] | None = None  # (loop time, cause)
+        self._probing: asyncio.Future[Unavailability | None] | None = None
 
     async def answers(self) -> bool:
-        """Whether the database answered its latest ping (pinging first if that is old)."""
+        """Whether the database answered its latest probe and can be written."""
+        return await self.unavailability() is None
+
+    async def unavailability(self) -> Unavailability | None:
+        """Why the database cannot be used now (None: it can), probing first if the last
+        probe is old."""
         loop = asyncio.get_running_loop()
         checked = self._checked
         if checked is not None and loop.time() - checked[0] < self._every:
             return checked[1]
-        pinging = self._pinging
-        if pinging is None or pinging.done() or pinging.get_loop() is not loop:
-            # One ping at a time: while the database hangs, callers share the ping in flight.
-            pinging = self._pinging = asyncio.ensure_future(asyncio.to_thread(ping, self._engine))
+        probing = self._probing
+        if probing is None or probing.done() or probing.get_loop() is not loop:
+            # One probe at a time: while the database hangs, callers share the one in flight.
+            probing = self._probing = asyncio.ensure_future(
+                asyncio.to_thread(self._availability.probe)
+            )
         try:
-            answered = await asyncio.wait_for(asyncio.shield(pinging), self._limit)
+            cause = await asyncio.wait_for(asyncio.shield(probing), self._limit)
         except TimeoutError:
-            return False
-        self._checked = (loop.time(), answered)
-        return answered
+            return self._availability.cause or Unavailability.UNREACHABLE
+        self._checked = (loop.time(), cause)
+        return cause

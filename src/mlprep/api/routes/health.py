@@ -1,4 +1,9 @@
-"""`/mlprep/v1/health`: is the server up, is its database answering, is the instrument simulated."""
+"""`/mlprep/v1/health`: is the server up, can its database be used, is the instrument simulated.
+
+A database that cannot be reached or written makes the report 503, naming the cause (unreachable,
+disk full, locked), with `Retry-After`: load balancers and scripts waiting for a server read the
+status code.
+"""
 
 from __future__ import annotations
 
@@ -11,25 +16,28 @@ from mlprep.api.dependencies import ServicesDep
 from mlprep.api.prepared import JsonBody
 from mlprep.contract.health import Health
 from mlprep.services import Services
+from mlprep.store.availability import RETRY_AFTER_SECONDS
 from mlprep.store.database import database_kind
 
 router = APIRouter(tags=["mlprep"])
 _HEALTH: TypeAdapter[Health] = TypeAdapter(Health)
+UNHEALTHY_HEADERS = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
-async def health_body(services: Services) -> bytes:
-    """The health report as JSON (the route's, and the hot-read lane's: api/hot_reads.py)."""
-    database_ok = await services.database_check.answers()
+async def health_body(services: Services) -> tuple[int, bytes]:
+    """The health report's status code and JSON (the route's, and the hot-read lane's:
+    api/hot_reads.py)."""
+    cause = await services.database_check.unavailability()
     health = Health(
-        status="Healthy" if database_ok else "Unhealthy",
+        status="Healthy" if cause is None else "Unhealthy",
         version=__version__,
-        database=f"{database_kind(services.engine)}: {'ok' if database_ok else 'unreachable'}",
+        database=f"{database_kind(services.engine)}: {'ok' if cause is None else cause.value}",
         simulated=True,
         instrument_id=services.settings.instrument_id,
         serial_number=services.settings.serial_number,
         now=services.clock.now().astimezone(services.instrument.info.time_zone),
     )
-    return _HEALTH.dump_json(health, by_alias=True)
+    return (200 if cause is None else 503), _HEALTH.dump_json(health, by_alias=True)
 
 
 @router.get(
@@ -38,6 +46,16 @@ async def health_body(services: Services) -> bytes:
     response_description="The server and its database answer",
     summary="Server health",
     response_model=Health,
+    responses={
+        503: {
+            "description": "The database cannot be reached or written: `database` names the "
+            "cause (unreachable, disk full, locked); the body is the same report",
+            "model": Health,
+        }
+    },
 )
 async def health(services: ServicesDep) -> Response:
-    return JsonBody(await health_body(services))
+    status, content = await health_body(services)
+    if status == 200:
+        return JsonBody(content)
+    return JsonBody(content, status_code=status, headers=UNHEALTHY_HEADERS)
