@@ -64,9 +64,18 @@ class PostgresCluster:
         if self._as_root:
             shutil.chown(self.root, user=SUPERUSER, group=SUPERUSER)
         self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "-A", "trust", "--no-sync")
+        self.start_server()
+
+    def start_server(self) -> None:
+        """Start the cluster's server (again, after `stop_server`), on the same port."""
         options = f"-h 127.0.0.1 -p {self.port} -k {self.root} -F"
         log = str(self.root / "server.log")
         self._run("pg_ctl", "start", "-w", "-D", str(self.data), "-l", log, "-o", options)
+
+    def stop_server(self) -> None:
+        """Stop the server as an administrator would (its clients' connections are cut); the
+        cluster and its databases stay for `start_server`."""
+        self._run("pg_ctl", "stop", "-m", "fast", "-w", "-D", str(self.data))
 
     def stop(self) -> None:
         """Stop the server at once and delete everything it wrote."""

@@ -19,7 +19,12 @@ from mlprep.auth.verified_tokens import REVALIDATE_SECONDS, VerifiedTokens
 from mlprep.clock import Clock
 from mlprep.contract.authenticate import AuthenticateResponse
 from mlprep.contract.users import Role
-from mlprep.errors import AuthenticationError, BadCredentialsError, PermissionDeniedError
+from mlprep.errors import (
+    AuthenticationError,
+    BadCredentialsError,
+    DatabaseUnavailableError,
+    PermissionDeniedError,
+)
 from mlprep.store.tokens import RevokedTokenStore
 from mlprep.store.users import UserRecord, UserStore
 
@@ -264,5 +269,7 @@ async def keep_verified_tokens_fresh(
         await asyncio.sleep(every or REVALIDATE_SECONDS)
         try:
             await asyncio.to_thread(authenticator.revalidate)
-        except Exception:  # the database may be briefly unreachable; try again next time
+        except DatabaseUnavailableError as error:  # said once by the store; try again next time
+            logger.debug("could not revalidate the remembered tokens: %s", error.cause.value)
+        except Exception:
             logger.exception("could not revalidate the remembered tokens")
