@@ -79,6 +79,7 @@ class SimulatedClock:
         # While a duration passes at a speed above 1: the base time since when the clock has run
         # faster than the base clock without that being added to the offset yet.
         self._passing_since: datetime | None = None
+        self._passed = timedelta(0)  # all the time durations have passed (see `take_back`)
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = set()
 
     def keep_passed_time_with(self, keeper: OffsetKeeper) -> None:
@@ -107,6 +108,18 @@ class SimulatedClock:
     @property
     def offset(self) -> timedelta:
         return self._offset
+
+    @property
+    def passed(self) -> timedelta:
+        """How much time the durations passed so far have added to the offset."""
+        return self._passed
+
+    def take_back(self, passed: timedelta) -> None:
+        """Undo the time durations passed since `passed` was read: the steps that took it could
+        not be stored, and are undone with it."""
+        with self._lock:
+            self._offset -= self._passed - passed
+            self._passed = passed
 
     def advance(self, delta: timedelta) -> None:
         """Move the clock forward (never backward) by `delta`."""
@@ -145,6 +158,7 @@ class SimulatedClock:
             behind = target - self.now()
             if behind > timedelta(0):
                 self._offset += behind
+                self._passed += behind
         if self._listener is not None:
             # Keeping the offset writes to the database: off the event loop, as runs' commits.
             await self._keeper(self._changed)
@@ -162,6 +176,7 @@ class SimulatedClock:
         if self._passing_since is not None:
             self._passing_since = base
         self._offset += ahead
+        self._passed += ahead
 
     def _wake(self) -> None:
         """Tell a duration passing that the clock changed."""

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.instrument_session import EVENTS, of_code, receive_until, websocket
 from tests.e2e.server import ServerProcess
 from tests.postgres import PostgresCluster
 from tests.reliability.outage import DAILY, Bench, SseListener, eventually
@@ -39,14 +41,16 @@ def test_a_run_waits_out_a_database_outage_and_goes_on(
     server = ServerProcess(
         tmp_path / "data",
         admin_password=ADMIN_PASSWORD,
-        args=["--speed", "0", "--database-url", url],
+        args=["--speed", "0", "--database-url", url, "--events-auth", "token"],
     ).start()
     bench = Bench(server)
+    stack = ExitStack()
     try:
         run_id = bench.send("POST", f"/api/v1/maintenance/{DAILY}").json()["runId"]
         assert bench.answer(bench.view("Clear the deck"), "Ok").status_code == 200
         tip_waste = bench.view("Empty the tip waste")
         stream = SseListener(server, bench.token)
+        socket = stack.enter_context(websocket(server, EVENTS, token=bench.token))
 
         cluster.stop_server()
 
@@ -89,9 +93,12 @@ def test_a_run_waits_out_a_database_outage_and_goes_on(
         # The stream saw it all without ending; the clock advance refused was not made.
         eventually(lambda: stream.events("finished") == 1 or None, "the finished event on SSE")
         assert not stream.ended.is_set()
+        messages = receive_until(socket, "finished")  # the token WebSocket, open all along
+        assert [m["data"]["outcome"] for m in of_code(messages, "finished")] == ["Completed"]
         clock = bench.send("GET", "/mlprep/v1/simulator/clock").json()
         assert clock["offsetSeconds"] < 86400
     finally:
+        stack.close()
         bench.close()
         server.stop()
 

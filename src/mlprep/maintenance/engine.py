@@ -29,7 +29,7 @@ from functools import partial
 from typing import Any, ParamSpec, TypeVar
 
 from mlprep.audit import AuditTrail
-from mlprep.clock import Clock
+from mlprep.clock import SimulatedClock
 from mlprep.contract.maintenance import StartedRun, ViewResult
 from mlprep.contract.runs import RunState, ViewKind
 from mlprep.errors import (
@@ -94,6 +94,7 @@ class _Checkpoint:
     view: ViewRecord
     state: RunState
     readings: dict[str, float]
+    time_passed: timedelta  # the clock's `passed`
 
 
 @dataclass
@@ -138,7 +139,7 @@ class RunEngine:
         procedures: ProcedureStore,
         runs: RunStore,
         instrument: Instrument,
-        clock: Clock,
+        clock: SimulatedClock,
         ids: IdGenerator,
         bus: EventBus,
         audit: AuditTrail,
@@ -333,7 +334,9 @@ class RunEngine:
         ):
             stored = asyncio.get_running_loop().create_future()
             answering.answered = view_id
-            answering.checkpoint = _Checkpoint(view, answering.state, dict(answering.readings))
+            answering.checkpoint = _Checkpoint(
+                view, answering.state, dict(answering.readings), self._clock.passed
+            )
             self._stage(self._close_audited, view, result, input_text, actor, now, None)
             self._once_committed.append(
                 partial(self._answer_stored, answering, view, result, input_text, actor)
@@ -966,11 +969,12 @@ class RunEngine:
             if not answer.done():
                 answer.set_exception(error)
 
-    @staticmethod
-    def _rewind(active: _ActiveRun) -> ViewRecord:
-        """Take `active` back to where its last answer found it; the view it waits on again."""
+    def _rewind(self, active: _ActiveRun) -> ViewRecord:
+        """Take `active` back to where its last answer found it, with the time its steps took
+        on the clock; the view it waits on again."""
         checkpoint = active.checkpoint
         assert checkpoint is not None, "an answer is staged only with its checkpoint"
+        self._clock.take_back(checkpoint.time_passed)
         active.checkpoint = None
         active.state = checkpoint.state
         active.step = checkpoint.view.step_index

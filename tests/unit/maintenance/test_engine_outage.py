@@ -58,6 +58,7 @@ async def test_an_answer_that_cannot_be_stored_is_refused_and_the_view_stays_ope
     await events.answer(runs, OK)
     tip_waste = await events.view()
     seen = len(events.seen)
+    time_before = services.clock.now()
 
     with disk_full(services.engine), pytest.raises(DatabaseUnavailableError) as refused:
         await runs.close_view(tip_waste["viewId"], OK, None, actor="tester")
@@ -71,6 +72,7 @@ async def test_an_answer_that_cannot_be_stored_is_refused_and_the_view_stays_ope
     assert run.open_view is not None and run.open_view.view_id == tip_waste["viewId"]
     assert counters(services) == [0, 0]
     assert events.seen[seen:] == []
+    assert services.clock.now() == time_before  # nor the time the undone tip checks took
 
     # The database is back: the same view takes the same answer, and the run goes on to its end.
     await runs.close_view(tip_waste["viewId"], OK, None, actor="tester")
