@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration in migrations/versions; a test checks it against Alembic's own answer.
 HEAD_REVISION = "0005"
+# How long a SQLite write waits for another's lock before it is refused as "locked" (a 503): the
+# server's own writes hold it for milliseconds; longer means another program holds the file.
+SQLITE_BUSY_SECONDS = 5
 VERSION_TABLE = "alembic_version"  # where Alembic records the revision a database is at
 # That table as Alembic creates it (`DefaultImpl.version_table_impl`).
 _version_table = Table(
@@ -53,7 +56,9 @@ def create_database_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             _create_private(Path(parsed.database))
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False}
+        )
         event.listen(engine, "connect", _configure_sqlite)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
