@@ -518,7 +518,15 @@ class RunEngine:
             await active.task
         self._active = None
         # After the calls handed over before the cancellation: none can undo the interruption.
-        await self._commit(self._end_unfinished)
+        try:
+            await self._commit(self._end_unfinished)
+        except DatabaseUnavailableError as error:
+            logger.warning(
+                "run %s could not be marked Interrupted (the database is %s): the next start "
+                "marks it",
+                active.record.id,
+                error.cause.value,
+            )
 
     def close(self) -> None:
         """Stop the thread that commits (after the calls handed over)."""

@@ -157,7 +157,7 @@ class SimulatorControl:
         if channel is not None:
             channel = self._counters.channel(channel.value)
         fault = PlannedFault(Operation(operation.value), channel, message or None)
-        self._instrument.faults.plan(fault)
+        # Recorded first: a change whose audit entry cannot be stored is not made.
         self._audit.record(
             "simulator.faults.plan",
             actor=actor,
@@ -165,6 +165,7 @@ class SimulatorControl:
             detail=f"channel {channel.value if channel else 'any'}"
             + (f": {message}" if message else ""),
         )
+        self._instrument.faults.plan(fault)
         return self.faults()
 
     def configure_faults(self, rate: float, seed: int | None, actor: str) -> SimulatorFaults:
@@ -177,19 +178,19 @@ class SimulatorControl:
             raise InvalidRequestError(
                 "The fault rate is a probability between 0 and 1.", {"rate": ["0 to 1"]}
             )
-        self._instrument.faults.configure(rate, seed)
         self._audit.record(
             "simulator.faults.configure",
             actor=actor,
             target="faults",
             detail=f"rate {rate:g}, seed {seed}",
         )
+        self._instrument.faults.configure(rate, seed)
         return self.faults()
 
     def clear_faults(self, actor: str) -> SimulatorFaults:
         """Forget planned faults and set the random rate to 0."""
-        self._instrument.faults.clear()
         self._audit.record("simulator.faults.clear", actor=actor, target="faults")
+        self._instrument.faults.clear()
         return self.faults()
 
     # -- readings and counters --------------------------------------------------------------
@@ -206,13 +207,13 @@ class SimulatorControl:
                 "The pressure drop must be zero or positive.", {"pressureDropPa": [">= 0"]}
             )
         before = self._instrument.hepa_pressure_drop_pa
-        self._instrument.hepa_pressure_drop_pa = pressure_drop_pa
         self._audit.record(
             "simulator.hepa.set",
             actor=actor,
             target="hepa",
             detail=f"{before:g} Pa -> {pressure_drop_pa:g} Pa",
         )
+        self._instrument.hepa_pressure_drop_pa = pressure_drop_pa
         return pressure_drop_pa
 
     def set_counters(
