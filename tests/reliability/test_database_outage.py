@@ -75,6 +75,11 @@ def test_a_run_waits_out_a_database_outage_and_goes_on(
         assert started.status_code in (409, 503), started.text  # a run is in progress anyway
         advanced = bench.send("POST", "/mlprep/v1/simulator/clock/advance", {"days": 1})
         assert advanced.status_code == 503, advanced.text
+        # Reads held in memory go on: the run in progress still shows its view.
+        current = bench.current()
+        assert current is not None and current["openView"]["viewId"] == tip_waste["viewId"]
+        listing = bench.send("GET", "/api/v1/maintenance")
+        assert listing.status_code == 200, listing.text
         time.sleep(OUTAGE_SECONDS)  # long enough for the streams' token re-check
         assert not stream.ended.is_set(), stream.lines[-3:]
 

@@ -25,7 +25,7 @@ class Commits:
 
     def __init__(self) -> None:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="mlprep-commit")
-        self.finished = 0  # calls finished so far (only the worker thread counts)
+        self.finished = 0  # calls finished without an error so far (only the worker thread counts)
 
     async def __call__(self, call: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """`call(*args, **kwargs)` on the worker thread; its result (or exception)."""
@@ -35,10 +35,11 @@ class Commits:
         )
 
     def _counted(self, call: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        try:
-            return call(*args, **kwargs)
-        finally:
-            self.finished += 1
+        # Only calls that went through count: one that failed changed nothing, so what readers
+        # keep (answers read during a database outage) stays good.
+        result = call(*args, **kwargs)
+        self.finished += 1
+        return result
 
     async def drain(self) -> None:
         """Wait until every call handed over so far has finished."""
