@@ -7,7 +7,9 @@ MlprepError
 ├── NotFoundError           no such procedure, view, channel, run, user     (404)
 ├── ConflictError           the instrument's state does not allow it now    (409)
 ├── TooManyAttemptsError    login locked for a while (carries retry_after)  (429)
-└── ServiceBusyError        too much work queued; retry soon (retry_after)   (503)
+├── ServiceBusyError        too much work queued; retry soon (retry_after)   (503)
+└── StartupError            the server cannot start: its data directory or   (start-up only)
+                            database is in use, full, or holds a damaged file
 """
 
 from __future__ import annotations
@@ -83,3 +85,10 @@ class ServiceBusyError(MlprepError):
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class StartupError(MlprepError):
+    """The server cannot start as configured; `detail` says why and what to do. Raised before
+    the server serves, never in answer to a request."""
+
+    title = "Cannot start"

@@ -133,6 +133,7 @@ class RunEngine:
         # Answers staged with the next commit, acknowledged once it is made.
         self._acknowledged: list[asyncio.Future[None]] = []
         self._history_replaced = 0
+        self._driven_elsewhere: str | None = None  # who drives the instrument, if not this one
 
     @property
     def zone(self) -> tzinfo:
@@ -164,7 +165,13 @@ class RunEngine:
         self._completion_listeners.append(listener)
 
     def ensure_idle(self, what: str) -> None:
-        """Raises ConflictError while a run is in progress (`what` names the refused operation)."""
+        """Raises ConflictError while a run is in progress, or while another server drives the
+        instrument (`what` names the refused operation)."""
+        if self._driven_elsewhere is not None:
+            raise ConflictError(
+                f"Cannot {what} now: another mlprep server drives this instrument "
+                f"({self._driven_elsewhere}); this one stopped driving it."
+            )
         if self._active is not None:
             raise ConflictError(f"Cannot {what} now: {self._describe(self._active)}.")
 
@@ -481,6 +488,29 @@ class RunEngine:
         self._active = None
         # After the calls handed over before the cancellation: none can undo the interruption.
         await self._commit(self._end_unfinished)
+
+    def relinquish(self, driver: str) -> None:
+        """Another server drives the instrument now (`driver` describes it): stop driving the
+        run in progress, recording nothing (the new driver has recovered it), and refuse to
+        start one until `resume`."""
+        self._driven_elsewhere = driver
+        active, self._active = self._active, None
+        if active is not None and active.task is not None:
+            active.task.cancel()
+            logger.error(
+                "stopped driving run %s: another mlprep server drives the instrument (%s)",
+                active.record.id,
+                driver,
+            )
+
+    async def resume(self) -> list[str]:
+        """This server drives the instrument again: the runs the other driver left unfinished
+        end as at start-up; returns their ids."""
+        self._driven_elsewhere = None
+        ended = await self._commit(self._end_unfinished)
+        for run in ended:
+            logger.warning("run %s was unfinished; marked %s", run.id, run.state.value)
+        return [run.id for run in ended]
 
     def close(self) -> None:
         """Stop the thread that commits (after the calls handed over)."""
