@@ -64,6 +64,14 @@ class PostgresCluster:
         if self._as_root:
             shutil.chown(self.root, user=SUPERUSER, group=SUPERUSER)
         self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "-A", "trust", "--no-sync")
+        self._start_server()
+
+    def restart(self) -> None:
+        """Stop the server at once (every connection ends, as in a crash) and start it again."""
+        self._run("pg_ctl", "stop", "-m", "immediate", "-w", "-D", str(self.data))
+        self._start_server()
+
+    def _start_server(self) -> None:
         options = f"-h 127.0.0.1 -p {self.port} -k {self.root} -F"
         log = str(self.root / "server.log")
         self._run("pg_ctl", "start", "-w", "-D", str(self.data), "-l", log, "-o", options)

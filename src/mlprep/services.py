@@ -279,14 +279,20 @@ def _instrument_clock(
 def prepare_first_start(services: Services) -> str | None:
     """First start: create `admin` and, unless `fresh_install`, load the maintenance catalogue.
 
-    Returns the admin password if one was generated.
+    Returns the admin password if one was generated. A first start that fails part-way (a full
+    disk) is done again by the next start: the instrument's settings, which mark it as set up,
+    are written last, and each step before them can be done twice.
+
+    Raises:
+        MlprepError: the configured admin password is refused.
+        OSError: the password file cannot be written (errno ENOSPC: the disk is full).
     """
     generated = services.users.ensure_initial_admin(
         services.settings.data_dir, services.settings.admin_password
     )
     if not services.instrument_settings.exists():
-        services.instrument_settings.set_uv_interval(DEFAULT_INTERVAL)
-        services.instrument_settings.keep_clock(services.clock.offset, services.clock.speed)
         if not services.settings.fresh_install:
             services.procedures.initialize(actor="mlprep")
+        services.instrument_settings.set_uv_interval(DEFAULT_INTERVAL)
+        services.instrument_settings.keep_clock(services.clock.offset, services.clock.speed)
     return generated

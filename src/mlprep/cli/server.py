@@ -99,17 +99,20 @@ def _failure(settings: Settings, doing: str, error: Exception) -> str:
     traceback."""
     if isinstance(error, MlprepError):
         return error.detail
-    if is_disk_full(error):
-        place = _full_place(settings, error)
+    database = sqlite_path(settings.resolved_database_url())
+    if is_disk_full(error, database.parent if database is not None else None):
+        place = _full_place(settings, error, database)
         return f"{place} is full (no space left on device); free some space and start again"
     if isinstance(error, OSError):
         return f"{doing}: {error.strerror} ({error.filename or settings.data_dir})"
-    return f"{doing} {settings.resolved_database_url()!r}: {error}"
+    # A database error's own words, without the statement and the link SQLAlchemy adds.
+    reason = getattr(error, "orig", None) or error
+    return f"{doing} {settings.resolved_database_url()!r}: {reason}"
 
 
-def _full_place(settings: Settings, error: Exception) -> str:
+def _full_place(settings: Settings, error: Exception, database: Path | None) -> str:
+    """Where the disk is full, as a user names it."""
     filename = getattr(error, "filename", None)
-    database = sqlite_path(settings.resolved_database_url())
     if filename:
         directory = Path(filename).parent
     elif database is not None:

@@ -40,6 +40,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD_REVISION = "0005"
 VERSION_TABLE = "alembic_version"  # where Alembic records the revision a database is at
 SQLITE_FULL = 13  # the result code of "database or disk is full"
+SQLITE_IOERR = 10  # "disk I/O error", the primary code of SQLITE_IOERR_SHMSIZE and others
+NEXT_TO_NO_SPACE = 1024 * 1024
 POSTGRESQL_DISK_FULL = "53100"
 # The transaction-level advisory lock under which PostgreSQL's schema is made or migrated.
 SCHEMA_LOCK = 0x6D6C707273636865  # "mlprsche"
@@ -176,21 +178,36 @@ def _revisions(connection: Connection) -> list[str]:
     return [str(revision) for revision in rows.scalars()]
 
 
-def is_disk_full(error: BaseException) -> bool:
+def is_disk_full(error: BaseException, directory: Path | None = None) -> bool:
     """Whether `error`, or what caused it, says that a disk is full: an OS write (ENOSPC,
-    EDQUOT), SQLite (SQLITE_FULL: "database or disk is full"), or PostgreSQL (SQLSTATE 53100)."""
+    EDQUOT), SQLite (SQLITE_FULL: "database or disk is full"), PostgreSQL (SQLSTATE 53100).
+
+    SQLite reports a full disk met while it grows its shared-memory file as a mere I/O error:
+    one is taken for a full disk when `directory` (the database's) has next to no space left.
+    """
     seen: set[int] = set()
     cause: BaseException | None = error
     while cause is not None and id(cause) not in seen:
         seen.add(id(cause))
         if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
             return True
-        if getattr(cause, "sqlite_errorcode", None) == SQLITE_FULL:
+        code = getattr(cause, "sqlite_errorcode", None)
+        if code == SQLITE_FULL:
             return True
+        if code is not None and code & 0xFF == SQLITE_IOERR and directory is not None:
+            return _next_to_no_space(directory)
         if getattr(cause, "sqlstate", None) == POSTGRESQL_DISK_FULL:
             return True
         cause = getattr(cause, "orig", None) or cause.__cause__ or cause.__context__
     return False
+
+
+def _next_to_no_space(directory: Path) -> bool:
+    try:
+        space = os.statvfs(directory)
+    except OSError:
+        return False
+    return space.f_bavail * space.f_frsize < NEXT_TO_NO_SPACE
 
 
 def database_kind(engine: Engine) -> str:
