@@ -509,7 +509,7 @@ class RunEngine:
         self._driven_elsewhere = None
         ended = await self._commit(self._end_unfinished)
         for run in ended:
-            logger.warning("run %s was unfinished; marked %s", run.id, run.state.value)
+            logger.warning("run %s was left unfinished; ended as at start-up", run.id)
         return [run.id for run in ended]
 
     def close(self) -> None:
