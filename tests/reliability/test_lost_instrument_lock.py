@@ -66,8 +66,7 @@ def take_the_lock_away(url: str, server: ServerProcess) -> psycopg.Connection[An
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
         intruder.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name "
-            "LIKE %s",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE %s",
             (f"mlprep pid={server.pid} %",),
         )
         row = intruder.execute(
