@@ -1,8 +1,10 @@
 """Running the server: what `mlprep serve` does once the server's packages are known to be there.
 
-The database is opened first, with SQLAlchemy alone; then the first start (the `admin` user with
-its argon2 hash, the catalogue) is prepared on a thread of its own while this one imports the web
-stack (`cli/web.py`): argon2 releases the GIL, and the import is about half of a start.
+The server first takes the lock that makes it the one driving its instrument (store/server_lock.py),
+before it changes anything. The database is opened next, with SQLAlchemy alone; then the first
+start (the `admin` user with its argon2 hash, the catalogue) is prepared on a thread of its own
+while this one imports the web stack (`cli/web.py`): argon2 releases the GIL, and the import is
+about half of a start. A start that fails says why in one line, never with a traceback.
 """
 
 from __future__ import annotations
@@ -84,6 +86,13 @@ def _serve(settings: Settings, lock: ServerLock) -> None:
             f"First start: created user [bold]admin[/bold] with password [bold]{generated}[/bold] "
             f"(also written to {settings.data_dir / INITIAL_PASSWORD_FILE})."
         )
+    try:
+        # Here rather than first in the app's lifespan (where it then finds nothing left): a
+        # failure, such as a full disk, is told as such instead of as uvicorn's traceback.
+        services.engine_runs.recover()
+    except Exception as error:
+        services.close()
+        abort(_failure(settings, "cannot end the runs left unfinished", error))
     logger.info(
         "serving http://%s:%d (data in %s; simulated instrument)",
         settings.host,
