@@ -127,3 +127,21 @@ def test_two_servers_started_at_once_on_an_empty_database_one_serves(
         driver.start("Daily Maintenance")
         driver.answer("Clear the deck", "Ok")
     assert serving.stop() == 0, serving.log()
+
+
+def test_a_standby_stopped_while_it_waits_exits_cleanly(
+    server_factory: ServerFactory, database: str
+) -> None:
+    first = server_factory(args=["--speed", "0", "--database-url", database]).start()
+    standby = server_factory(args=["--speed", "0", "--database-url", database, "--standby"])
+    standby.spawn()
+    wait_for_log(
+        standby,
+        f"standing by: instrument prep-sim-1 is driven by another mlprep server (pid {first.pid}",
+    )
+
+    assert standby.stop() == 0, standby.log()
+
+    with first.client() as http:
+        assert http.get(HEALTH_PATH).json()["status"] == "Healthy"
+    assert first.stop() == 0, first.log()
