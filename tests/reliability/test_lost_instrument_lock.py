@@ -59,6 +59,16 @@ def wait_for_health(server: ServerProcess, **expected: Any) -> dict[str, Any]:
     raise AssertionError(f"the health never showed {expected}:\n{server.log()}")
 
 
+def wait_for_run(driver: Driver, run_id: str, state: str) -> dict[str, Any]:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        run: dict[str, Any] = driver.call("GET", f"/mlprep/v1/runs/{run_id}").json()
+        if run["state"] == state:
+            return run
+        time.sleep(0.1)
+    raise AssertionError(f"run {run_id} never became {state}")
+
+
 def take_the_lock_away(url: str, server: ServerProcess) -> psycopg.Connection[Any]:
     """Cut the server's lock connection and take its lock on another, as a server that took
     over while the database was away would; the connection holding it."""
@@ -114,6 +124,11 @@ def test_a_server_whose_lock_another_took_says_so_and_stops_driving(
             "(pid 4242, http://10.0.0.9:8080), which took it while the database was away: "
             "this server no longer drives it",
         )
+        wait_for_log(
+            server,
+            f"stopped driving run {view['runId']}: another mlprep server drives the instrument "
+            "(pid 4242, http://10.0.0.9:8080)",
+        )
         with server.client() as http:
             driver = Driver(http)
             refused = driver.call(
@@ -123,12 +138,11 @@ def test_a_server_whose_lock_another_took_says_so_and_stops_driving(
     finally:
         intruder.close()  # the other server stops: its lock is free again
 
-    body = wait_for_health(server, status="Healthy")
-    assert "drivenBy" not in body
     with server.client() as http:
         driver = Driver(http)
-        run = driver.call("GET", f"/mlprep/v1/runs/{view['runId']}").json()
-        assert (run["state"], run["openView"]) == ("Interrupted", None)
+        run = wait_for_run(driver, view["runId"], "Interrupted")  # as a takeover ends it
+        assert run["openView"] is None
+        assert "drivenBy" not in wait_for_health(server, status="Healthy")
         driver.start("Daily Maintenance")
         driver.answer("Clear the deck", "Ok")
     assert server.stop() == 0, server.log()

@@ -506,8 +506,9 @@ class RunEngine:
     async def resume(self) -> list[str]:
         """This server drives the instrument again: the runs the other driver left unfinished
         end as at start-up; returns their ids."""
-        self._driven_elsewhere = None
+        # Starts stay refused until then: a run started meanwhile would be ended with the rest.
         ended = await self._commit(self._end_unfinished)
+        self._driven_elsewhere = None
         for run in ended:
             logger.warning("run %s was left unfinished; ended as at start-up", run.id)
         return [run.id for run in ended]
