@@ -5,9 +5,13 @@ that a crash or a full disk leaves either the whole file or none: a temporary fi
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 from pathlib import Path
+
+# What `link` fails with where the file system has no hard links.
+NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}
 
 
 def write_private(path: Path, text: str, *, replace: bool = False) -> bool:
@@ -29,16 +33,30 @@ def write_private(path: Path, text: str, *, replace: bool = False) -> bool:
             os.fsync(handle.fileno())
         if replace:
             os.replace(temporary, path)
-        else:
-            try:
-                os.link(temporary, path)  # unlike a rename, never over an existing file
-            except FileExistsError:
-                return False
+        elif not _put_in_place_if_absent(temporary, path):
+            return False
         _sync_directory(path.parent)
         return True
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
+
+
+def _put_in_place_if_absent(temporary: Path, path: Path) -> bool:
+    """Give `temporary` the name `path` unless that exists; whether it did."""
+    try:
+        os.link(temporary, path)  # unlike a rename, never over an existing file
+    except FileExistsError:
+        return False
+    except OSError as error:
+        if error.errno not in NO_HARD_LINKS:
+            raise
+        # A file system without hard links (FAT): look, then rename, leaving a race between
+        # two first starts that such a disk's users are unlikely to run.
+        if path.exists():
+            return False
+        os.replace(temporary, path)
+    return True
 
 
 def _sync_directory(directory: Path) -> None:

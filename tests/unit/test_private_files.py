@@ -71,3 +71,19 @@ def test_a_failed_replacement_keeps_the_old_file(
 
     assert path.read_text() == "old\n"
     assert names(tmp_path) == ["secret"]
+
+
+def test_a_file_system_without_hard_links_gets_the_file_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(_source: object, _target: object) -> None:
+        raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+
+    monkeypatch.setattr(os, "link", no_links)
+    path = tmp_path / "secret"
+
+    assert write_private(path, "words\n")
+    assert not write_private(path, "other words\n")
+
+    assert path.read_text() == "words\n"
+    assert names(tmp_path) == ["secret"]
