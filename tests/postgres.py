@@ -66,6 +66,11 @@ class PostgresCluster:
         self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "-A", "trust", "--no-sync")
         self.start_server()
 
+    def restart(self) -> None:
+        """Stop the server at once (every connection ends, as in a crash) and start it again."""
+        self._run("pg_ctl", "stop", "-m", "immediate", "-w", "-D", str(self.data))
+        self.start_server()
+
     def start_server(self) -> None:
         """Start the cluster's server (again, after `stop_server`), on the same port."""
         options = f"-h 127.0.0.1 -p {self.port} -k {self.root} -F"

@@ -7,8 +7,10 @@ MlprepError
 ├── NotFoundError           no such procedure, view, channel, run, user     (404)
 ├── ConflictError           the instrument's state does not allow it now    (409)
 ├── TooManyAttemptsError    login locked for a while (carries retry_after)  (429)
-└── ServiceBusyError        too much work queued; retry soon (retry_after)   (503)
-    └── DatabaseUnavailableError  the database cannot be reached or written now (503)
+├── ServiceBusyError        too much work queued; retry soon (retry_after)   (503)
+│   └── DatabaseUnavailableError  the database cannot be reached or written now (503)
+└── StartupError            the server cannot start: its data directory or   (start-up only)
+                            database is in use, full, or holds a damaged file
 """
 
 from __future__ import annotations
@@ -118,3 +120,10 @@ class DatabaseUnavailableError(ServiceBusyError):
             retry_after,
         )
         self.cause = cause
+
+
+class StartupError(MlprepError):
+    """The server cannot start as configured; `detail` says why and what to do. Raised before
+    the server serves, never in answer to a request."""
+
+    title = "Cannot start"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
+from sqlalchemy.engine.url import make_url
 
 from mlprep.audit import AuditTrail
 from mlprep.auth.authentication import Authenticator
@@ -43,11 +44,13 @@ from mlprep.store.database import create_database_engine, migrate_to_head
 from mlprep.store.database_check import DatabaseCheck
 from mlprep.store.error_log import ErrorLogStore
 from mlprep.store.factory_reset import FactoryResetStore
+from mlprep.store.instrument_lock import InstrumentLock
 from mlprep.store.instrument_settings import InstrumentSettingsStore
 from mlprep.store.login_attempts import LoginAttemptStore
 from mlprep.store.procedures import ProcedureStore
 from mlprep.store.protocol_runs import ProtocolRunStore
 from mlprep.store.runs import RunStore
+from mlprep.store.server_lock import NoLock, ServerIdentity, ServerLock, sqlite_lock
 from mlprep.store.token_sessions import TokenSessionStore
 from mlprep.store.tokens import RevokedTokenStore
 from mlprep.store.users import UserStore
@@ -81,6 +84,8 @@ class Services:
     images: ImageLibrary
     simulator: SimulatorControl
     database_check: DatabaseCheck
+    # What makes this server the one driving the instrument (`mlprep serve` takes it first).
+    server_lock: ServerLock = field(default_factory=NoLock)
 
     @cached_property
     def metrics(self) -> InstrumentCollector:
@@ -104,17 +109,52 @@ class Services:
         self.engine.dispose()
 
 
+def take_server_lock(settings: Settings, identity: ServerIdentity) -> ServerLock:
+    """Make this server the one that drives its instrument, before it changes anything: an OS
+    lock beside a SQLite database, an advisory lock per instrument on PostgreSQL (waited for
+    with `settings.standby`).
+
+    Raises:
+        StartupError: another live server holds the lock (the message names it).
+        OSError: the lock file cannot be written (errno ENOSPC: the disk is full).
+        sqlalchemy.exc.DBAPIError: PostgreSQL cannot be reached.
+    """
+    url = settings.resolved_database_url()
+    file_lock = sqlite_lock(url, settings.data_dir)
+    if file_lock is not None:
+        file_lock.acquire(identity)
+        return file_lock
+    if make_url(url).get_backend_name() == "postgresql":
+        instrument_lock = InstrumentLock(url, settings.instrument_id, identity)
+        try:
+            instrument_lock.acquire(settings.standby)
+        except BaseException:
+            instrument_lock.release()
+            raise
+        return instrument_lock
+    return NoLock()
+
+
 def open_services(
-    settings: Settings, clock: Clock | None = None, ids: IdGenerator | None = None
+    settings: Settings,
+    clock: Clock | None = None,
+    ids: IdGenerator | None = None,
+    server_lock: ServerLock | None = None,
 ) -> Services:
     """Open the database (migrating it to head) and build the services on it.
 
     `clock` is the base time source (the system clock by default); the simulated instrument's
     clock runs on top of it with the configured speed. Tokens and login lockouts keep to the base
     clock: advancing the instrument's time (by hand, or by a simulated action at speed 0) must not
-    expire every session.
+    expire every session. `server_lock` is the lock `take_server_lock` took, if any.
+
+    Raises:
+        StartupError: the signing secret is damaged.
+        OSError: a first-start file cannot be written (errno ENOSPC: the disk is full).
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # Before the database: a damaged secret stops the start with nothing changed.
+    secret = load_or_create_secret(settings.data_dir / "signing-secret")
     ids = ids or RandomIds()
     engine = create_database_engine(settings.resolved_database_url())
     availability = DatabaseAvailability(engine)
@@ -128,7 +168,7 @@ def open_services(
     user_store = UserStore(engine)
     lockout = LockoutPolicy(LoginAttemptStore(engine), real_clock)
     issuer = TokenIssuer(
-        load_or_create_secret(settings.data_dir / "signing-secret"),
+        secret,
         real_clock,
         ids,
         timedelta(minutes=settings.token_minutes),
@@ -221,6 +261,7 @@ def open_services(
             audit,
         ),
         database_check=DatabaseCheck(availability),
+        server_lock=server_lock or NoLock(),
     )
 
 
@@ -240,14 +281,20 @@ def _instrument_clock(
 def prepare_first_start(services: Services) -> str | None:
     """First start: create `admin` and, unless `fresh_install`, load the maintenance catalogue.
 
-    Returns the admin password if one was generated.
+    Returns the admin password if one was generated. A first start that fails part-way (a full
+    disk) is done again by the next start: the instrument's settings, which mark it as set up,
+    are written last, and each step before them can be done twice.
+
+    Raises:
+        MlprepError: the configured admin password is refused.
+        OSError: the password file cannot be written (errno ENOSPC: the disk is full).
     """
     generated = services.users.ensure_initial_admin(
         services.settings.data_dir, services.settings.admin_password
     )
     if not services.instrument_settings.exists():
-        services.instrument_settings.set_uv_interval(DEFAULT_INTERVAL)
-        services.instrument_settings.keep_clock(services.clock.offset, services.clock.speed)
         if not services.settings.fresh_install:
             services.procedures.initialize(actor="mlprep")
+        services.instrument_settings.set_uv_interval(DEFAULT_INTERVAL)
+        services.instrument_settings.keep_clock(services.clock.offset, services.clock.speed)
     return generated

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     fault_rate: float = Field(default=0.0, ge=0, le=1)
     fault_seed: int | None = None
     fresh_install: bool = False
+    # On PostgreSQL: wait for the instrument while another server drives it, then take over.
+    standby: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: LogFormat = LogFormat.TEXT
     # The instrument serves /NimbusLite/instinctevents and /instincterrors to anyone who connects.

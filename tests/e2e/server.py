@@ -73,6 +73,12 @@ class ServerProcess:
         """Everything the server has printed so far (all starts)."""
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
+    @property
+    def pid(self) -> int:
+        """The running server's process id."""
+        assert self._process is not None, "the server has not been started"
+        return self._process.pid
+
     def start(self, port: int | None = None) -> Self:
         """Start the server (on `port`, else a free one) and wait until its health endpoint
         answers.
@@ -80,6 +86,12 @@ class ServerProcess:
         Raises:
             RuntimeError: the server exited, or did not answer within START_TIMEOUT seconds.
         """
+        self.spawn(port)
+        self.wait_until_healthy()
+        return self
+
+    def spawn(self, port: int | None = None) -> Self:
+        """Start the server (on `port`, else a free one) without waiting for it to answer."""
         assert not self.running, "the server is already running"
         self.port = port or free_port()
         command = [str(MLPREP), "serve", "--port", str(self.port)]
@@ -90,8 +102,18 @@ class ServerProcess:
             self._process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, env=self.env
             )
-        self._wait_until_healthy()
         return self
+
+    def wait(self, timeout: float = START_TIMEOUT) -> int:
+        """Wait for a server that is to end by itself (e.g. refused at start); its exit code.
+
+        Raises:
+            subprocess.TimeoutExpired: it is still running after `timeout` seconds.
+        """
+        assert self._process is not None, "the server has not been started"
+        code = self._process.wait(timeout=timeout)
+        self._process = None
+        return code
 
     def stop(self) -> int:
         """SIGTERM, then wait for the graceful shutdown; returns the exit code."""
@@ -100,6 +122,10 @@ class ServerProcess:
     def kill(self) -> int:
         """SIGKILL, as a power cut would; returns the exit code (-9)."""
         return self._end(signal.SIGKILL)
+
+    def hang_up(self) -> int:
+        """SIGHUP, as closing the server's terminal does; returns the exit code."""
+        return self._end(signal.SIGHUP)
 
     def client(self) -> httpx.Client:
         """An httpx client on `base_url`."""
@@ -119,7 +145,12 @@ class ServerProcess:
         finally:
             self._process = None
 
-    def _wait_until_healthy(self) -> None:
+    def wait_until_healthy(self) -> None:
+        """Wait until the started server's health endpoint answers 200.
+
+        Raises:
+            RuntimeError: the server exited, or did not answer within START_TIMEOUT seconds.
+        """
         assert self._process is not None
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:

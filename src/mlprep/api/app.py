@@ -41,6 +41,7 @@ from mlprep.api.routes.console import mount_console
 from mlprep.api.routes.docs import mount_documentation
 from mlprep.auth.authentication import keep_verified_tokens_fresh
 from mlprep.auth.inactivity import announce_warning, watch_sessions
+from mlprep.maintenance.driver import keep_driving
 from mlprep.services import Services, open_services
 from mlprep.settings import Settings
 
@@ -152,6 +153,9 @@ def create_app(
             ),
             asyncio.create_task(keep_verified_tokens_fresh(services.authenticator)),
         ]
+        if services.server_lock.can_be_lost:
+            lock = services.server_lock
+            watches.append(asyncio.create_task(keep_driving(lock.check, services.engine_runs)))
         try:
             yield
         finally:

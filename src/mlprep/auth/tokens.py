@@ -10,11 +10,12 @@ from pathlib import Path
 import jwt
 
 from mlprep.clock import Clock
-from mlprep.errors import AuthenticationError
+from mlprep.errors import AuthenticationError, StartupError
 from mlprep.ids import IdGenerator
 from mlprep.private_files import write_private
 
 ALGORITHM = "HS256"
+SECRET_BYTES = 32  # HS256 signs with a key of at least its hash's size (RFC 7518 §3.2)
 
 
 @dataclass(frozen=True)
@@ -121,9 +122,31 @@ class TokenIssuer:
 
 
 def load_or_create_secret(path: Path) -> bytes:
-    """The signing secret kept at `path` (mode 0600), created on first use."""
-    if path.exists():
-        return bytes.fromhex(path.read_text().strip())
-    secret = secrets.token_bytes(32)
-    write_private(path, secret.hex() + "\n")
-    return secret
+    """The signing secret kept at `path` (mode 0600), created on first use.
+
+    Raises:
+        StartupError: the file is empty or is not a secret this server wrote (a start stopped
+            part-way by an older release, or an edit), with what to do about it.
+        OSError: the secret cannot be written (errno ENOSPC: the disk is full); nothing is left.
+    """
+    if not path.exists():
+        secret = secrets.token_bytes(SECRET_BYTES)
+        if write_private(path, secret.hex() + "\n"):
+            return secret
+        # Another process made it at the same moment: use theirs, as every later start will.
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> bytes:
+    text = path.read_text(errors="replace").strip()
+    try:
+        secret = bytes.fromhex(text)
+    except ValueError:
+        secret = b""
+    if len(secret) >= SECRET_BYTES:
+        return secret
+    what = "is empty" if not text else f"is damaged (not {SECRET_BYTES * 2} hexadecimal digits)"
+    raise StartupError(
+        f"the signing secret {path} {what}; delete it and start again to make a new one "
+        "(everyone signed in will have to log in again)"
+    )

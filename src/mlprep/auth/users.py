@@ -18,6 +18,7 @@ from mlprep.store.users import UserRecord, UserStore
 
 MIN_PASSWORD_LENGTH = 8
 INITIAL_ADMIN = "admin"
+INITIAL_PASSWORD_FILE = "initial-admin-password"
 
 
 class UserDirectory:
@@ -121,14 +122,22 @@ class UserDirectory:
         self._end_sessions(record.id, None)
 
     def ensure_initial_admin(self, data_dir: Path, password: str | None) -> str | None:
-        """On first start, create `admin`; returns the generated password if one was made."""
+        """On first start, create `admin`; returns the generated password if one was made.
+
+        Safe if raced by another server on the same database: one of them creates `admin`.
+
+        Raises:
+            OSError: the password file cannot be written (errno ENOSPC: the disk is full).
+        """
         if self._store.count() > 0:
             return None
         generated = None
         if not password:
-            generated = password = secrets.token_urlsafe(12)
-            write_private(data_dir / "initial-admin-password", generated + "\n")
-        self.add(INITIAL_ADMIN, password, Role.ADMINISTRATOR, actor="mlprep")
+            generated = password = _initial_password(data_dir / INITIAL_PASSWORD_FILE)
+        try:
+            self.add(INITIAL_ADMIN, password, Role.ADMINISTRATOR, actor="mlprep")
+        except ConflictError:
+            return None  # another server on this database made it at the same moment
         return generated
 
     def _require(self, user_name: str) -> UserRecord:
@@ -148,6 +157,20 @@ class UserDirectory:
 
     def _count_admins(self) -> int:
         return sum(1 for record in self._store.all() if record.role == Role.ADMINISTRATOR)
+
+
+def _initial_password(path: Path) -> str:
+    """A new password for `admin`, kept at `path` before the user is stored: one a start that
+    failed part-way left there is used again (it was never shown), as is one another server
+    starting on the same data directory has just written."""
+    generated = secrets.token_urlsafe(12)
+    if write_private(path, generated + "\n"):
+        return generated
+    kept = path.read_text(errors="replace").strip()
+    if len(kept) >= MIN_PASSWORD_LENGTH:
+        return kept
+    write_private(path, generated + "\n", replace=True)  # empty: left by an older release
+    return generated
 
 
 def _check_password(password: str) -> None:

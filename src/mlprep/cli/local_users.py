@@ -52,7 +52,10 @@ def local_directory(
 ) -> Iterator[LocalDirectory]:
     """The directory of the database at `data_dir`/`database_url`; errors end the command."""
     settings = Settings.with_overrides(data_dir=data_dir, database_url=database_url)
-    services = open_services(settings)
+    try:
+        services = open_services(settings)
+    except MlprepError as error:  # a damaged signing secret
+        abort(error.detail)
     try:
         yield LocalDirectory(services.users, actor)
     except NotFoundError as error:

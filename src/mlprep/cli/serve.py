@@ -67,6 +67,14 @@ def serve(
             help="First start leaves the procedure list empty [MLPREP_FRESH_INSTALL]",
         ),
     ] = None,
+    standby: Annotated[
+        bool | None,
+        typer.Option(
+            "--standby/--no-standby",
+            help="On PostgreSQL, wait while another server drives the instrument and take over "
+            "when it stops [MLPREP_STANDBY]",
+        ),
+    ] = None,
     log_level: Annotated[
         str | None,
         typer.Option(help=f"Least severe level logged: {', '.join(LEVELS)} [MLPREP_LOG_LEVEL]"),
@@ -101,6 +109,7 @@ def serve(
         serial_number=serial_number,
         time_zone=time_zone,
         fresh_install=fresh_install,
+        standby=standby,
         log_level=log_level.lower() if log_level else None,
         log_format=log_format,
         events_auth=events_auth,

@@ -1,8 +1,10 @@
 """Running the server: what `mlprep serve` does once the server's packages are known to be there.
 
-The database is opened first, with SQLAlchemy alone; then the first start (the `admin` user with
-its argon2 hash, the catalogue) is prepared on a thread of its own while this one imports the web
-stack (`cli/web.py`): argon2 releases the GIL, and the import is about half of a start.
+The server first takes the lock that makes it the one driving its instrument (store/server_lock.py),
+before it changes anything. The database is opened next, with SQLAlchemy alone; then the first
+start (the `admin` user with its argon2 hash, the catalogue) is prepared on a thread of its own
+while this one imports the web stack (`cli/web.py`): argon2 releases the GIL, and the import is
+about half of a start. A start that fails says why in one line, never with a traceback.
 """
 
 from __future__ import annotations
@@ -12,19 +14,24 @@ import logging
 import signal
 import socket
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from pydantic import ValidationError
 
-from mlprep.cli.console import abort, err
+from mlprep.auth.users import INITIAL_PASSWORD_FILE
+from mlprep.cli.console import CONFLICT, abort, err
 from mlprep.cli.server_imports import server_imports
-from mlprep.errors import MlprepError
+from mlprep.errors import MlprepError, StartupError
 from mlprep.logs import configure_logging
-from mlprep.services import open_services, prepare_first_start
+from mlprep.services import open_services, prepare_first_start, take_server_lock
 from mlprep.settings import Settings
+from mlprep.store.database import is_disk_full
+from mlprep.store.server_lock import ServerIdentity, ServerLock, sqlite_path
 
 STARTUP_FAILURE = 3  # uvicorn's exit status when it cannot start (e.g. the port is taken)
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 logger = logging.getLogger("mlprep.serve")
 
 
@@ -34,36 +41,96 @@ def run_server(**overrides: Any) -> None:
     configure_logging(settings.log_level, settings.log_format)
     # Before anything is created: a busy port must not leave a data directory and a user behind.
     _ensure_port_free(settings.host, settings.port)
+    # A stop asked for from here on (SIGHUP: the terminal closed) is a clean one; uvicorn takes
+    # both over while it serves (cli/web.py), and raises SIGTERM again once it has stopped.
+    for stop in STOP_SIGNALS:
+        signal.signal(stop, _exit_cleanly)
+    # Before the database is changed at all (migrations, recovery, the first start).
+    lock = _take_lock(settings)
     try:
-        services = open_services(settings)
+        _serve(settings, lock)
+    except SystemExit as stop:
+        if stop.code == 0:
+            logger.info("stopped")
+        raise
+    finally:
+        lock.release()
+
+
+def _take_lock(settings: Settings) -> ServerLock:
+    identity = ServerIdentity.of_this_process(settings.host, settings.port)
+    try:
+        return take_server_lock(settings, identity)
+    except StartupError as error:
+        abort(error.detail, code=CONFLICT)
+    except Exception as error:
+        abort(_failure(settings, "cannot open the database", error))
+
+
+def _serve(settings: Settings, lock: ServerLock) -> None:
+    try:
+        services = open_services(settings, server_lock=lock)
     except Exception as error:  # the database is unreachable or the data dir unwritable
-        abort(f"cannot open the database {settings.resolved_database_url()!r}: {error}")
+        abort(_failure(settings, "cannot open the database", error))
     with ThreadPoolExecutor(1, thread_name_prefix="first-start") as first_start:
         prepared = first_start.submit(prepare_first_start, services)
         with server_imports():
             from mlprep.cli.web import serve_app
         try:
             generated = prepared.result()
-        except MlprepError as error:
+        except Exception as error:
             services.close()
-            abort(error.detail)
+            abort(_failure(settings, "the first start failed", error))
     if generated:
         err.print(
             f"First start: created user [bold]admin[/bold] with password [bold]{generated}[/bold] "
-            f"(also written to {settings.data_dir / 'initial-admin-password'})."
+            f"(also written to {settings.data_dir / INITIAL_PASSWORD_FILE})."
         )
+    try:
+        # Here rather than first in the app's lifespan (where it then finds nothing left): a
+        # failure, such as a full disk, is told as such instead of as uvicorn's traceback.
+        services.engine_runs.recover()
+    except Exception as error:
+        services.close()
+        abort(_failure(settings, "cannot end the runs left unfinished", error))
     logger.info(
         "serving http://%s:%d (data in %s; simulated instrument)",
         settings.host,
         settings.port,
         settings.data_dir,
     )
-    # uvicorn handles SIGINT/SIGTERM: it stops accepting, finishes requests, runs the lifespan's
-    # shutdown (which closes the database), then raises the signal again under the handler that
-    # was in place before; this one turns that SIGTERM into the exit status 0 of a clean stop.
-    signal.signal(signal.SIGTERM, _exit_cleanly)
     if not serve_app(settings, services):
         raise SystemExit(STARTUP_FAILURE)  # uvicorn has logged why
+
+
+def _failure(settings: Settings, doing: str, error: Exception) -> str:
+    """What a start that failed with `error` says: the reason a user can act on, never a
+    traceback."""
+    if isinstance(error, MlprepError):
+        return error.detail
+    database = sqlite_path(settings.resolved_database_url())
+    if is_disk_full(error, database.parent if database is not None else None):
+        place = _full_place(settings, error, database)
+        return f"{place} is full (no space left on device); free some space and start again"
+    if isinstance(error, OSError):
+        return f"{doing}: {error.strerror} ({error.filename or settings.data_dir})"
+    # A database error's own words, without the statement and the link SQLAlchemy adds.
+    reason = getattr(error, "orig", None) or error
+    return f"{doing} {settings.resolved_database_url()!r}: {reason}"
+
+
+def _full_place(settings: Settings, error: Exception, database: Path | None) -> str:
+    """Where the disk is full, as a user names it."""
+    filename = getattr(error, "filename", None)
+    if filename:
+        directory = Path(filename).parent
+    elif database is not None:
+        directory = database.parent
+    else:
+        return "the database server's disk"
+    if directory.absolute() == settings.data_dir.absolute():
+        return f"the data directory {settings.data_dir}"
+    return f"the directory {directory}"
 
 
 def _ensure_port_free(host: str, port: int) -> None:

@@ -7,10 +7,15 @@ on another thread: FastAPI, uvicorn, the routes and the wire models are about ha
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import re
+import signal
 import socket
+import threading
+from collections.abc import Iterator
+from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
@@ -24,6 +29,7 @@ from mlprep.settings import Settings
 GRACEFUL_SHUTDOWN_SECONDS = 5
 STREAM_GOODBYE_SECONDS = 0.1
 QUERY_TOKEN = re.compile(r"(access_token=)[^&\s\"]+")
+logger = logging.getLogger("mlprep.serve")
 
 
 def serve_app(settings: Settings, services: Services) -> bool:
@@ -53,15 +59,36 @@ def serve_app(settings: Settings, services: Services) -> bool:
 
 
 class _Server(uvicorn.Server):
-    """uvicorn's server, ending the event streams as soon as it stops.
+    """uvicorn's server, stopping on SIGHUP as on SIGTERM and ending the event streams as soon
+    as it stops.
 
-    uvicorn lets open connections finish before it runs the application's shutdown, and an event
-    stream never finishes by itself, so the streams are ended first.
+    uvicorn handles SIGINT and SIGTERM only, and SIGHUP's default ends the process at once:
+    closing the terminal a server runs in would cut the run in progress short without recording
+    it. uvicorn lets open connections finish before it runs the application's shutdown, and an
+    event stream never finishes by itself, so the streams are ended first.
     """
 
     def __init__(self, config: uvicorn.Config, app: FastAPI) -> None:
         super().__init__(config)
         self._app = app
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            with super().capture_signals():
+                yield
+            return
+        # Outside uvicorn's own: a SIGHUP becomes the SIGTERM it raises again once stopped.
+        before = signal.signal(signal.SIGHUP, self._hang_up)
+        try:
+            with super().capture_signals():
+                yield
+        finally:
+            signal.signal(signal.SIGHUP, before)
+
+    def _hang_up(self, _signal: int, frame: FrameType | None) -> None:
+        logger.warning("SIGHUP (the terminal closed?): stopping as for SIGTERM")
+        self.handle_exit(signal.SIGTERM, frame)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         end_event_streams(self._app)

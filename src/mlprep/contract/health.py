@@ -18,3 +18,8 @@ class Health(WireModel):
     instrument_id: str
     serial_number: str
     now: InstrumentTime = Field(description="The instrument's clock (the simulator's, if ahead)")
+    driven_by: str | None = Field(
+        default=None,
+        description="Present only when another mlprep server drives the instrument instead of "
+        "this one (it took over on PostgreSQL while this one's lock was lost): that server",
+    )

@@ -36,6 +36,7 @@ from mlprep.errors import (
     ConflictError,
     DatabaseUnavailableError,
     InvalidRequestError,
+    MlprepError,
     NotFoundError,
 )
 from mlprep.events.bus import EventBus
@@ -166,6 +167,7 @@ class RunEngine:
         # Answers staged with the next commit, acknowledged once it is made.
         self._acknowledged: list[asyncio.Future[None]] = []
         self._history_replaced = 0
+        self._driven_elsewhere: str | None = None  # who drives the instrument, if not this one
 
     @property
     def zone(self) -> tzinfo:
@@ -197,7 +199,13 @@ class RunEngine:
         self._completion_listeners.append(listener)
 
     def ensure_idle(self, what: str) -> None:
-        """Raises ConflictError while a run is in progress (`what` names the refused operation)."""
+        """Raises ConflictError while a run is in progress, or while another server drives the
+        instrument (`what` names the refused operation)."""
+        if self._driven_elsewhere is not None:
+            raise ConflictError(
+                f"Cannot {what} now: another mlprep server drives this instrument "
+                f"({self._driven_elsewhere}); this one stopped driving it."
+            )
         if self._active is not None:
             raise ConflictError(f"Cannot {what} now: {self._describe(self._active)}.")
 
@@ -527,6 +535,34 @@ class RunEngine:
                 active.record.id,
                 error.cause.value,
             )
+
+    def relinquish(self, driver: str) -> None:
+        """Another server drives the instrument now (`driver` describes it): stop driving the
+        run in progress, recording nothing (the new driver has recovered it), and refuse to
+        start one until `resume`."""
+        self._driven_elsewhere = driver
+        active, self._active = self._active, None
+        # What the dropped run staged is not this server's to store any more.
+        dropped = ConflictError(f"Another mlprep server drives this instrument ({driver}).")
+        self._refuse(self._acknowledged, dropped)
+        self._staged, self._once_committed, self._acknowledged = [], [], []
+        if active is not None and active.task is not None:
+            active.task.cancel()
+            logger.error(
+                "stopped driving run %s: another mlprep server drives the instrument (%s)",
+                active.record.id,
+                driver,
+            )
+
+    async def resume(self) -> list[str]:
+        """This server drives the instrument again: the runs the other driver left unfinished
+        end as at start-up; returns their ids."""
+        # Starts stay refused until then: a run started meanwhile would be ended with the rest.
+        ended = await self._commit(self._end_unfinished)
+        self._driven_elsewhere = None
+        for run in ended:
+            logger.warning("run %s was left unfinished; ended as at start-up", run.id)
+        return [run.id for run in ended]
 
     def close(self) -> None:
         """Stop the thread that commits (after the calls handed over)."""
@@ -971,7 +1007,7 @@ class RunEngine:
             delay = min(delay * 2, RETRY_LAST_SECONDS)
 
     @staticmethod
-    def _refuse(answers: list[asyncio.Future[None]], error: DatabaseUnavailableError) -> None:
+    def _refuse(answers: list[asyncio.Future[None]], error: MlprepError) -> None:
         """Each answer's request fails with `error` (its answer was not stored)."""
         for answer in answers:
             if not answer.done():

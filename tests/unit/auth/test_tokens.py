@@ -10,7 +10,7 @@ import pytest
 
 from mlprep.auth.tokens import TokenIssuer, load_or_create_secret
 from mlprep.clock import FakeClock
-from mlprep.errors import AuthenticationError
+from mlprep.errors import AuthenticationError, StartupError
 from mlprep.ids import SequentialIds
 from tests.forgery import claims_of, forge
 
@@ -130,3 +130,48 @@ def test_the_signing_secret_is_made_once_and_only_its_owner_may_read_it(tmp_path
     assert len(secret) == 32
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert load_or_create_secret(path) == secret
+
+
+@pytest.mark.parametrize(
+    ("content", "what"),
+    [
+        ("", "is empty"),
+        ("  \n", "is empty"),
+        ("not hex at all\n", "is damaged (not 64 hexadecimal digits)"),
+        ("ab" * 16 + "\n", "is damaged (not 64 hexadecimal digits)"),  # 16 bytes: too short
+    ],
+)
+def test_an_empty_or_damaged_secret_is_refused_naming_the_file(
+    tmp_path: Path, content: str, what: str
+) -> None:
+    path = tmp_path / "signing-secret"
+    path.write_text(content)
+
+    with pytest.raises(StartupError) as refused:
+        load_or_create_secret(path)
+
+    assert refused.value.detail == (
+        f"the signing secret {path} {what}; delete it and start again to make a new one "
+        "(everyone signed in will have to log in again)"
+    )
+    assert path.read_text() == content  # left for the operator to look at
+
+
+def test_a_secret_another_process_wrote_first_is_the_one_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "signing-secret"
+    theirs = "cd" * 32 + "\n"
+    real_exists = Path.exists
+
+    def made_meanwhile(self: Path) -> bool:
+        # It was not there when looked at; another process put it there before ours landed.
+        if self == path and not real_exists(path):
+            path.write_text(theirs)
+            return False
+        return real_exists(self)
+
+    monkeypatch.setattr(Path, "exists", made_meanwhile)
+
+    assert load_or_create_secret(path) == bytes.fromhex(theirs)
+    assert path.read_text() == theirs

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import stat
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,50 @@ def test_the_first_administrator_is_made_only_once(unstarted: Services) -> None:
     assert unstarted.users.ensure_initial_admin(data_dir, None) is None
     assert unstarted.users.ensure_initial_admin(data_dir, "another password") is None
     assert len(unstarted.users.list()) == 1
+
+
+def test_a_password_file_left_by_a_failed_first_start_is_the_one_used(
+    unstarted: Services,
+) -> None:
+    data_dir = unstarted.settings.data_dir
+    kept = data_dir / "initial-admin-password"
+    kept.write_text("written-before-the-user-was\n")  # the start stopped before the user
+
+    generated = unstarted.users.ensure_initial_admin(data_dir, None)
+
+    assert generated == "written-before-the-user-was"
+    assert verify_password(password_hash(unstarted, "admin"), generated)
+    assert kept.read_text() == generated + "\n"
+
+
+def test_an_empty_password_file_is_replaced(unstarted: Services) -> None:
+    data_dir = unstarted.settings.data_dir
+    kept = data_dir / "initial-admin-password"
+    kept.write_text("")  # as an older release left it when the disk was full
+
+    generated = unstarted.users.ensure_initial_admin(data_dir, None)
+
+    assert generated is not None and len(generated) >= 12
+    assert kept.read_text() == generated + "\n"
+    assert verify_password(password_hash(unstarted, "admin"), generated)
+
+
+def test_two_servers_making_the_first_administrator_at_once_make_one(
+    tmp_path: Path, database_url: str, clock: FakeClock
+) -> None:
+    settings = Settings(data_dir=tmp_path / "shared", database_url=database_url)
+    both = [open_services(settings, clock=clock) for _ in range(2)]
+    try:
+        # Each hashes the password between finding no user and adding one: both find none.
+        with ThreadPoolExecutor(2) as pool:
+            made = list(
+                pool.map(lambda s: s.users.ensure_initial_admin(settings.data_dir, None), both)
+            )
+
+        password = (settings.data_dir / "initial-admin-password").read_text().strip()
+        assert sorted(made, key=str) == sorted([password, None], key=str)
+        assert [user.user_name for user in both[0].users.list()] == ["admin"]
+        assert verify_password(password_hash(both[0], "admin"), password)
+    finally:
+        for services in both:
+            services.close()

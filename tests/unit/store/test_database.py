@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 
-from mlprep.store.database import create_database_engine, database_kind, ping
+from mlprep.store.database import create_database_engine, database_kind, is_disk_full, ping
 from tests.postgres import PostgresCluster
 
 SYNCHRONOUS_FULL = 2  # how `PRAGMA synchronous` reports FULL
@@ -69,3 +72,29 @@ def test_an_unreachable_database_fails_the_ping_instead_of_raising() -> None:
         assert not ping(engine)
     finally:
         engine.dispose()
+
+
+def test_a_full_disk_is_recognised_in_each_way_it_is_reported(tmp_path: Path) -> None:
+    full_write = OSError(errno.ENOSPC, "No space left on device")
+    sqlite_full = sqlite3.OperationalError("database or disk is full")
+    sqlite_full.sqlite_errorcode = 13  # type: ignore[attr-defined]
+    wrapped = OperationalError("INSERT …", {}, sqlite_full)
+    other_io = sqlite3.OperationalError("disk I/O error")
+    other_io.sqlite_errorcode = 4874  # type: ignore[attr-defined]  # SQLITE_IOERR_SHMSIZE
+
+    assert is_disk_full(full_write)
+    assert is_disk_full(wrapped)
+    assert is_disk_full(RuntimeError("first start"), None) is False
+    # An I/O error is a full disk only when the database's directory has next to no space left.
+    assert not is_disk_full(OperationalError("SELECT …", {}, other_io), tmp_path)
+    assert not is_disk_full(OSError(errno.EACCES, "Permission denied"))
+
+
+def test_an_error_raised_while_handling_a_full_disk_still_says_so() -> None:
+    try:
+        try:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        except OSError:
+            raise RuntimeError("while writing the secret") from None
+    except RuntimeError as error:
+        assert is_disk_full(error)

@@ -26,18 +26,22 @@ UNHEALTHY_HEADERS = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 async def health_body(services: Services) -> tuple[int, bytes]:
     """The health report's status code and JSON (the route's, and the hot-read lane's:
-    api/hot_reads.py)."""
+    api/hot_reads.py): 503 while the database cannot be used or another server drives the
+    instrument."""
     cause = await services.database_check.unavailability()
+    driven_by = services.server_lock.other_driver
+    healthy = cause is None and driven_by is None
     health = Health(
-        status="Healthy" if cause is None else "Unhealthy",
+        status="Healthy" if healthy else "Unhealthy",
         version=__version__,
         database=f"{database_kind(services.engine)}: {'ok' if cause is None else cause.value}",
         simulated=True,
         instrument_id=services.settings.instrument_id,
         serial_number=services.settings.serial_number,
         now=services.clock.now().astimezone(services.instrument.info.time_zone),
+        driven_by=driven_by,
     )
-    return (200 if cause is None else 503), _HEALTH.dump_json(health, by_alias=True)
+    return (200 if healthy else 503), _HEALTH.dump_json(health, by_alias=True, exclude_none=True)
 
 
 @router.get(
