@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from mlprep.auth.users import INITIAL_PASSWORD_FILE
 from mlprep.cli.console import CONFLICT, abort, err
 from mlprep.cli.server_imports import server_imports
-from mlprep.errors import MlprepError, StartupError
+from mlprep.errors import DatabaseUnavailableError, MlprepError, StartupError
 from mlprep.logs import configure_logging
 from mlprep.services import open_services, prepare_first_start, take_server_lock
 from mlprep.settings import Settings
@@ -106,12 +106,14 @@ def _serve(settings: Settings, lock: ServerLock) -> None:
 def _failure(settings: Settings, doing: str, error: Exception) -> str:
     """What a start that failed with `error` says: the reason a user can act on, never a
     traceback."""
-    if isinstance(error, MlprepError):
-        return error.detail
     database = sqlite_path(settings.resolved_database_url())
     if is_disk_full(error, database.parent if database is not None else None):
         place = _full_place(settings, error, database)
         return f"{place} is full (no space left on device); free some space and start again"
+    if isinstance(error, DatabaseUnavailableError):  # said for requests: "retry" means nothing here
+        return f"{doing} {settings.resolved_database_url()!r}: it is {error.cause.value}"
+    if isinstance(error, MlprepError):
+        return error.detail
     if isinstance(error, OSError):
         return f"{doing}: {error.strerror} ({error.filename or settings.data_dir})"
     # A database error's own words, without the statement and the link SQLAlchemy adds.

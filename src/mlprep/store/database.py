@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine.url import make_url
 
+from mlprep.errors import DatabaseUnavailableError, Unavailability
 from mlprep.store.tables import metadata
 
 if TYPE_CHECKING:
@@ -194,6 +195,11 @@ def is_disk_full(error: BaseException, directory: Path | None = None) -> bool:
     cause: BaseException | None = error
     while cause is not None and id(cause) not in seen:
         seen.add(id(cause))
+        if isinstance(cause, DatabaseUnavailableError):  # as the engine's hook translated it
+            if cause.cause is Unavailability.DISK_FULL:
+                return True
+            if cause.cause is Unavailability.IO_ERROR and directory is not None:
+                return _next_to_no_space(directory)
         if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
             return True
         code = getattr(cause, "sqlite_errorcode", None)
