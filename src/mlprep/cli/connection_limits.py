@@ -11,15 +11,19 @@ runs out of file descriptors, when the event loop's accept resets the clients. H
 - a client that takes none of what the server sends for `send_seconds` is cut off: a WebSocket
   is closed with 1013 (Try Again Later) and cut if it does not take that either.
 
-Event streams are long-lived by design: none of these cuts one whose client keeps reading.
+Event streams are long-lived by design: none of these cuts one whose client keeps reading. Their
+sockets keep little unsent (`as_event_stream`): a subscriber that stops reading is noticed after
+some hundred events, not after the 4 MB the kernel would otherwise buffer for each.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import resource
+import socket
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -30,6 +34,7 @@ from websockets.exceptions import InvalidState
 
 from mlprep.api.middleware import SIMULATED_HEADER, new_trace_id
 from mlprep.api.problems import TITLE_OF, TYPE_OF
+from mlprep.api.routes.events import EVENT_STREAM_EXTENSION
 from mlprep.settings import Settings
 
 logger = logging.getLogger("mlprep.connections")
@@ -43,6 +48,9 @@ REFUSED_LINGER_SECONDS = 1.0
 HEAD_END = b"\r\n\r\n"
 REPORT_EVERY_SECONDS = 10.0
 TRY_AGAIN_LATER = 1013
+# What an event stream may leave unsent: in the kernel (which doubles it), and in the loop.
+STREAM_SEND_BUFFER = 32 * 1024
+STREAM_WRITE_HIGH_WATER = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,16 @@ def connection_limits(settings: Settings) -> ConnectionLimits:
         max_connections=cap,
         open_files=open_files,
     )
+
+
+def as_event_stream(transport: asyncio.BaseTransport) -> None:
+    """Keep little of what a long-lived stream sends waiting on a client that reads nothing."""
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, STREAM_SEND_BUFFER)
+    if isinstance(transport, asyncio.WriteTransport):
+        transport.set_write_buffer_limits(high=STREAM_WRITE_HIGH_WATER)
 
 
 def http_protocol(limits: ConnectionLimits) -> type[HttpToolsProtocol]:
@@ -152,6 +170,11 @@ class LimitedHttpProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._in_head = True
+        transport = self.transport
+        # An SSE response says it is an event stream through this (api/routes/events.py).
+        self.scope["extensions"] = {
+            EVENT_STREAM_EXTENSION: {"start": lambda: as_event_stream(transport)}
+        }
 
     def on_headers_complete(self) -> None:
         self._in_head = False
@@ -255,6 +278,10 @@ class LimitedWebSocketProtocol(WebSocketsSansIOProtocol):
         super().__init__(*args, **kwargs)
         self.close_timeout = self.limits.send_seconds
         self._send_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        as_event_stream(transport)  # the only WebSockets here are the event streams
 
     async def send(self, message: Any) -> None:
         if message["type"] == "websocket.close" and self._open():
