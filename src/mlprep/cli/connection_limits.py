@@ -7,7 +7,7 @@ runs out of file descriptors, when the event loop's accept resets the clients. H
 - a connection has `header_seconds` to send a whole request head (else 408, or nothing if it
   sent nothing, and it is closed), and `idle_seconds` between requests;
 - at most `max_connections` are open at once, below the open-file limit: the next one is told
-  503 with a problem body at once and closed (HTTP and WebSocket alike);
+  503 with a problem body once its request begins, and closed (HTTP and WebSocket alike);
 - a client that takes none of what the server sends for `send_seconds` is cut off: a WebSocket
   is closed with 1013 (Try Again Later) and cut if it does not take that either.
 
@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import resource
 import socket
 from dataclasses import dataclass
@@ -42,10 +43,12 @@ logger = logging.getLogger("mlprep.connections")
 # Descriptors kept for everything but connections: the database and its journal, the pool's
 # connections to PostgreSQL, log files, images being served, the loop's own.
 RESERVED_FILES = 128
-# A refused client is answered once its request head is in, or after this long without it; it
-# has as long again to read its 503 before the connection is closed.
-REFUSED_LINGER_SECONDS = 1.0
-HEAD_END = b"\r\n\r\n"
+# A refused client is answered once its request begins, or after this long without it; it has
+# as long again to read its 503 before the connection is closed. Refusals take descriptors too:
+# with fewer than DESCRIPTORS_KEPT left, a connection past the cap is closed at once.
+REFUSED_LINGER_SECONDS = 0.5
+DESCRIPTORS_KEPT = 4
+GAUGE_SECONDS = 0.1
 REPORT_EVERY_SECONDS = 10.0
 TRY_AGAIN_LATER = 1013
 # What an event stream may leave unsent: in the kernel (which doubles it), and in the loop.
@@ -117,7 +120,10 @@ def as_event_stream(transport: asyncio.BaseTransport) -> None:
 
 def http_protocol(limits: ConnectionLimits) -> type[HttpToolsProtocol]:
     """uvicorn's HTTP protocol under `limits` (for `uvicorn.Config(http=...)`)."""
-    return type("LimitedHttpProtocol", (LimitedHttpProtocol,), {"limits": limits})
+    gauge = DescriptorGauge(limits.open_files, limits.max_connections)
+    return type(
+        "LimitedHttpProtocol", (LimitedHttpProtocol,), {"limits": limits, "descriptors": gauge}
+    )
 
 
 def websocket_protocol(limits: ConnectionLimits) -> type[WebSocketsSansIOProtocol]:
@@ -125,26 +131,54 @@ def websocket_protocol(limits: ConnectionLimits) -> type[WebSocketsSansIOProtoco
     return type("LimitedWebSocketProtocol", (LimitedWebSocketProtocol,), {"limits": limits})
 
 
+class DescriptorGauge:
+    """How many more files the process may open: counted at most every GAUGE_SECONDS (listing
+    /proc/self/fd takes about a millisecond with a thousand open) and estimated in between from
+    the connections opened since. Where it cannot be counted, from the connections alone."""
+
+    def __init__(self, open_files: int | None, max_connections: int) -> None:
+        self._open_files = open_files
+        self._fallback = max_connections + RESERVED_FILES // 2
+        self._counted_at: float | None = None
+        self._used = 0
+        self._connections = 0
+
+    def left(self, connections: int, now: float) -> int:
+        """Descriptors left, with `connections` open now (`now`: the loop's time)."""
+        if self._open_files is None:
+            return DESCRIPTORS_KEPT + 1
+        if self._counted_at is None or now - self._counted_at >= GAUGE_SECONDS:
+            try:
+                self._used = len(os.listdir("/proc/self/fd"))
+            except OSError:
+                return self._fallback - connections + DESCRIPTORS_KEPT
+            self._counted_at, self._connections = now, connections
+        return self._open_files - self._used - (connections - self._connections)
+
+
 class LimitedHttpProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with a header timeout, a connection cap and a send timeout."""
 
     limits: ClassVar[ConnectionLimits]
+    descriptors: ClassVar[DescriptorGauge]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.timeout_keep_alive = self.limits.idle_seconds  # type: ignore[assignment]
         self._in_head = False
         self._refused = False
-        self._refused_head: bytes | None = None  # the last bytes a refused client sent
+        self._refusal_answered = False
         self._head_timer: asyncio.TimerHandle | None = None
         self._send_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        if len(self.connections) > self.limits.max_connections:
+        if len(self.connections) <= self.limits.max_connections:
+            self._arm_head_timer()
+        elif self.descriptors.left(len(self.connections), self.loop.time()) > DESCRIPTORS_KEPT:
             self._refuse()
-            return
-        self._arm_head_timer()
+        else:
+            transport.close()  # refusals in flight have used up the reserve: no time to explain
 
     def connection_lost(self, exc: Exception | None) -> None:
         for timer in (self._head_timer, self._send_timer):
@@ -155,13 +189,9 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         if self._refused:
-            # Read all the same, so that closing does not reset the client before it reads.
-            if self._refused_head is not None:
-                seen = self._refused_head + data  # the end of the head may span two reads
-                if HEAD_END in seen:
-                    self._answer_refusal()
-                else:
-                    self._refused_head = seen[-len(HEAD_END) :]
+            # Answered once its request has begun; read all the same, so that closing does not
+            # reset the client before it has read the answer.
+            self._answer_refusal()
             return
         super().data_received(data)
         if self._in_head:
@@ -214,14 +244,13 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     def _refuse(self) -> None:
         self._refused = True
-        self._refused_head = b""
         _REFUSED.note(self.limits.max_connections)
         self.loop.call_later(REFUSED_LINGER_SECONDS, self._answer_refusal)
 
     def _answer_refusal(self) -> None:
-        if self._refused_head is None or self.transport.is_closing():
+        if self._refusal_answered or self.transport.is_closing():
             return
-        self._refused_head = None
+        self._refusal_answered = True
         detail = (
             f"The server has {self.limits.max_connections} connections open, as many as it "
             "takes; try again in a moment (close idle connections, or raise the limit: "

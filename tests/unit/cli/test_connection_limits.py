@@ -52,3 +52,14 @@ def test_the_timeouts_come_from_the_settings(
     )
 
     assert (limits.header_seconds, limits.idle_seconds, limits.send_seconds) == (2, 3, 4)
+
+
+def test_the_descriptors_left_are_counted_now_and_then_and_estimated_between() -> None:
+    gauge = connection_limits.DescriptorGauge(open_files=100_000, max_connections=10)
+
+    counted = gauge.left(connections=10, now=0.0)
+    estimated = gauge.left(connections=15, now=0.01)  # five more connections since the count
+
+    assert 0 < counted < 100_000
+    assert estimated == counted - 5
+    assert gauge.left(connections=15, now=1.0) <= counted + 5  # counted again
