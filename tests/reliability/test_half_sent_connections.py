@@ -26,7 +26,7 @@ from tests.sessions import ADMIN_PASSWORD, log_in
 
 OPEN_FILES = 1024
 HALF_SENT = 1000
-HEADER_SECONDS = 5
+HEADER_SECONDS = 3
 HALF_REQUEST = b"GET /mlprep/v1/health HTTP/1.1\r\nHost: prep\r\nAccept: application/json\r\n"
 HALF_UPGRADE = (
     b"GET /NimbusLite/instinctevents HTTP/1.1\r\nHost: prep\r\nUpgrade: websocket\r\n"

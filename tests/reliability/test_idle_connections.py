@@ -20,7 +20,7 @@ from websockets.sync.client import connect
 from tests.e2e.server import ServerProcess
 from tests.sessions import ADMIN_PASSWORD, bearer, log_in
 
-IDLE_SECONDS = 1
+IDLE_SECONDS = 0.5
 QUIET_SECONDS = 4 * IDLE_SECONDS  # longer than every timeout the server was given
 EVENTUALLY = 30.0  # a bound against hanging, not a timing check
 

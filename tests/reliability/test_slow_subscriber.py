@@ -29,7 +29,7 @@ from websockets.uri import parse_uri
 from tests.e2e.server import ServerProcess
 from tests.sessions import ADMIN_PASSWORD, bearer, log_in
 
-SEND_SECONDS = 10
+SEND_SECONDS = 6
 EVENTUALLY = 60.0  # a bound against hanging, not a timing check
 MOST_EVENTS = 20_000
 SUBSCRIBERS = re.compile(r"^mlprep_event_subscribers (\S+)$", re.MULTILINE)
