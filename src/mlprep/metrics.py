@@ -13,6 +13,7 @@ from mlprep import __version__
 from mlprep.contract.maintenance import ProcedureStatus
 from mlprep.contract.runs import RunState
 from mlprep.events.bus import EventBus
+from mlprep.logs import dropped_log_lines
 from mlprep.maintenance.channel_counters import ChannelCounters
 from mlprep.maintenance.engine import RunEngine
 from mlprep.maintenance.procedures import Procedures
@@ -89,6 +90,11 @@ class InstrumentCollector(Collector):
             "mlprep_event_subscribers",
             "WebSocket and SSE subscribers connected",
             value=self._bus.subscriber_count,
+        )
+        yield CounterMetricFamily(
+            "mlprep_log_records_dropped",
+            "Log lines dropped because the server's output did not take them in time",
+            value=dropped_log_lines(),
         )
 
 

@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     log_format: LogFormat = LogFormat.TEXT
     # The instrument serves /NimbusLite/instinctevents and /instincterrors to anyone who connects.
     events_auth: EventsAuth = EventsAuth.NONE
+    # Connections (cli/connection_limits.py), in seconds: to send a whole request head, to stay
+    # idle between requests, to take anything the server sends (an event stream included).
+    header_timeout: float = Field(default=10.0, gt=0, le=3600)
+    idle_timeout: float = Field(default=5.0, gt=0, le=3600)
+    send_timeout: float = Field(default=10.0, gt=0, le=3600)
+    # None: as many as the open-file limit leaves room for (ulimit -n, less some headroom).
+    max_connections: int | None = Field(default=None, ge=1)
 
     @field_validator("time_zone")
     @classmethod

@@ -239,6 +239,33 @@ async def test_server_sent_events_frame_each_event_and_unsubscribe_when_the_clie
     assert services.bus.subscriber_count == 0
 
 
+async def test_an_sse_client_that_falls_behind_while_a_frame_is_stuck_is_told_why_at_once(
+    running_app: FastAPI, services: Services, token: str
+) -> None:
+    services.bus = EventBus(queue_size=2)
+    client = Connection(
+        running_app, scope("http", "/mlprep/v1/events", token), {"type": "http.request"}
+    )
+    assert (await client.sent())["status"] == 200
+
+    client.send_gate.clear()
+    services.bus.publish(status(1))
+    await asyncio.wait_for(client.stalled.wait(), WAIT_SECONDS)  # stuck sending that one
+    client.stalled.clear()
+    for number in range(2, 6):
+        services.bus.publish(status(number))
+    assert services.bus.subscriber_count == 0  # let go at once, the frame still stuck
+    await asyncio.wait_for(client.stalled.wait(), WAIT_SECONDS)  # the goodbye, sent meanwhile
+    client.send_gate.set()
+
+    # The stuck frame is given up; the stream says why it ends, and ends.
+    goodbye = await client.sent()
+    end = await client.sent()
+    await client.finished()
+    assert goodbye["body"] == b": stream ended: fell too far behind; reconnect\n\n"
+    assert (end["body"], end["more_body"]) == (b"", False)
+
+
 async def test_a_quiet_event_stream_pings_and_says_why_it_ends() -> None:
     bus = EventBus(queue_size=1)
     stream = server_sent_events(bus.subscribe(frozenset({Stream.ERRORS})), ping_seconds=0.01)

@@ -2,12 +2,14 @@
 
 Start it, talk to it over HTTP at `base_url`, stop it with SIGTERM (a graceful shutdown, which
 must exit 0) or kill it with SIGKILL; start it again on the same data directory to see what
-survived. Everything the server prints goes to a log file that failure messages quote.
+survived. Everything the server prints goes to a log file that failure messages quote, or, with
+`unread_output`, to a pipe that nobody reads until the test does (`output`).
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -15,7 +17,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Self
+from typing import IO, Self
 
 import httpx
 
@@ -47,9 +49,15 @@ class ServerProcess:
         args: Sequence[str] = (),
         env: Mapping[str, str] | None = None,
         log_path: Path | None = None,
+        unread_output: bool = False,
+        open_files: int | None = None,
     ) -> None:
+        """`unread_output`: stdout and stderr go to a pipe the test reads only when it wants to
+        (`output`); `open_files`: the process's limit on file descriptors (RLIMIT_NOFILE)."""
         self.data_dir = data_dir
         self.args = list(args)
+        self.unread_output = unread_output
+        self.open_files = open_files
         extra = dict(env or {})
         if admin_password is not None:
             extra["MLPREP_ADMIN_PASSWORD"] = admin_password
@@ -57,6 +65,18 @@ class ServerProcess:
         self.log_path = log_path or data_dir.with_name(f"{data_dir.name}-server.log")
         self.port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        """The running server's process id."""
+        assert self._process is not None, "the server has not been started"
+        return self._process.pid
+
+    @property
+    def output(self) -> IO[bytes]:
+        """The read end of the pipe the server writes to (started with `unread_output`)."""
+        assert self._process is not None and self._process.stdout is not None, "no pipe"
+        return self._process.stdout
 
     @property
     def base_url(self) -> str:
@@ -72,12 +92,6 @@ class ServerProcess:
     def log(self) -> str:
         """Everything the server has printed so far (all starts)."""
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    @property
-    def pid(self) -> int:
-        """The running server's process id."""
-        assert self._process is not None, "the server has not been started"
-        return self._process.pid
 
     def start(self, port: int | None = None) -> Self:
         """Start the server (on `port`, else a free one) and wait until its health endpoint
@@ -100,7 +114,11 @@ class ServerProcess:
             log.write(f"$ {' '.join(command)}\n".encode())
             log.flush()
             self._process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, env=self.env
+                command,
+                stdout=subprocess.PIPE if self.unread_output else log,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                preexec_fn=self._limit_open_files if self.open_files else None,
             )
         return self
 
@@ -114,6 +132,10 @@ class ServerProcess:
         code = self._process.wait(timeout=timeout)
         self._process = None
         return code
+
+    def _limit_open_files(self) -> None:
+        assert self.open_files is not None
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
 
     def stop(self) -> int:
         """SIGTERM, then wait for the graceful shutdown; returns the exit code."""

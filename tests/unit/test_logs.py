@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import threading
 import time
 from collections.abc import Iterator
 
@@ -154,3 +155,52 @@ def test_json_access_lines_keep_their_fields(
         ("GET", "/api/v1/maintenance", 200, "::1"),
         ("GET", "/api/v1/maintenance", 404, "::1"),
     ]
+
+
+class StuckStream(io.StringIO):
+    """An output that takes nothing until `accept` is set (a pipe nobody reads)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.accept = threading.Event()
+
+    def write(self, text: str) -> int:
+        self.accept.wait()
+        return super().write(text)
+
+
+def test_a_stuck_output_never_holds_the_logger_and_every_dropped_line_is_told() -> None:
+    stream = StuckStream()
+    handler = logs.QueuedLogHandler(logs.BatchedStreamHandler(stream), capacity=10)
+    handler.setFormatter(TextFormatter())
+    started = time.monotonic()
+    for number in range(100):
+        handler.handle(record("mlprep.access", f"request {number}"))
+    handler.put_line("a line written straight")
+    assert time.monotonic() - started < 5  # nothing waited for the output
+    assert handler.dropped >= 100 - 10 - 1  # at most one line in the writer's hands
+
+    stream.accept.set()
+    wait_for(stream, 10)  # the writer has taken what waited
+    handler.handle(record("mlprep.access", "after"))
+    handler.close()
+
+    written = stream.getvalue().splitlines()
+    counts = [int(line.split(": ", 1)[1].split()[0]) for line in written if "were dropped" in line]
+    assert sum(counts) == handler.dropped
+    assert written[-1].endswith("mlprep.access: after")
+    shown = [line for line in written if "were dropped" not in line]
+    assert len(shown) + handler.dropped == 100 + 2  # the requests, the straight line, "after"
+
+
+def test_the_queue_is_written_at_close_and_the_writer_stops() -> None:
+    stream = io.StringIO()
+    handler = logs.QueuedLogHandler(logs.BatchedStreamHandler(stream))
+    handler.setFormatter(TextFormatter())
+    for number in range(1000):
+        handler.handle(record("mlprep.access", f"request {number}"))
+
+    handler.close()
+
+    assert len(stream.getvalue().splitlines()) == 1000
+    assert not any(thread.name == "log-writer" for thread in threading.enumerate())

@@ -7,7 +7,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mlprep.logs import BatchedStreamHandler, TextFormatter
+from mlprep.logs import QueuedLogHandler, TextFormatter
 
 logger = logging.getLogger("mlprep.access")
 
@@ -47,7 +47,7 @@ class AccessLogMiddleware:
 def log_access(scope: Scope, status: int | None, started: float) -> None:
     """The request's line: `started` is its `time.perf_counter()` on arrival.
 
-    With the server's own text logging, the line goes to its handler without a record
+    With the server's own text logging, the line goes to its handler's queue without a record
     (`_direct_handler`). Otherwise the record is made and handed to the logger's handlers
     directly: `Logger.info` would also look up the calling frame and copy `extra` item by item,
     which made up half the cost of a line, and a busy server writes thousands a second.
@@ -62,7 +62,7 @@ def log_access(scope: Scope, status: int | None, started: float) -> None:
         handler, formatter = direct
         shown = status if status is not None else "-"
         message = f"{method} {path} {shown} {milliseconds:.1f}ms"
-        handler.write_line(formatter.info_line(logger.name, message, time.time()))
+        handler.put_line(formatter.info_line(logger.name, message, time.time()))
         return
     client = scope.get("client")
     record = _record_factory()(
@@ -82,7 +82,7 @@ def log_access(scope: Scope, status: int | None, started: float) -> None:
     logger.handle(record)
 
 
-def _direct_handler() -> tuple[BatchedStreamHandler, TextFormatter] | None:
+def _direct_handler() -> tuple[QueuedLogHandler, TextFormatter] | None:
     """The handler that would write the line, and its formatter, where a record would only be
     formatted as text by it: the server's own logging (`mlprep.logs.configure_logging`) in its
     text format. The line is then formatted as `TextFormatter` formats a record and handed to
@@ -102,7 +102,7 @@ def _direct_handler() -> tuple[BatchedStreamHandler, TextFormatter] | None:
     handler = handlers[0]
     formatter = handler.formatter
     if (
-        type(handler) is BatchedStreamHandler
+        type(handler) is QueuedLogHandler
         and type(formatter) is TextFormatter
         and not handler.filters
         and handler.level <= logging.INFO

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 1024 * 1024
+# Before a body over the limit is refused, this much more of it is read (and thrown away) for at
+# most this long: a client still sending when the connection closes meets a broken pipe or a
+# reset instead of its 413. Past either bound the answer goes out all the same.
+DRAIN_BYTES = 16 * 1024 * 1024
+DRAIN_SECONDS = 5.0
 # Every answer of the simulator says so.
 SIMULATED_HEADER = (b"x-instrument-simulated", b"true")
 
@@ -50,8 +56,12 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_headers)
             return
         scope["headers"] = [_as_application_json(name, value) for name, value in scope["headers"]]
-        length = dict(scope.get("headers", [])).get(b"content-length")
+        headers = dict(scope.get("headers", []))
+        length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body:
+            # A client that waits for `100 Continue` has sent none of it: nothing to read.
+            if headers.get(b"expect", b"").lower() != b"100-continue":
+                await _drain(receive)
             await self._too_large(scope, send_with_headers, trace)
             return
         received = 0
@@ -66,6 +76,8 @@ class RequestContextMiddleware:
                     # Answer now and tell the application the client has gone: whatever it
                     # then tries to send is dropped below.
                     responded = True
+                    if message.get("more_body", False):
+                        await _drain(receive)
                     await self._too_large(scope, send_with_headers, trace)
                     return {"type": "http.disconnect"}
             return message
@@ -103,6 +115,22 @@ class RequestContextMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+async def _drain(receive: Receive) -> None:
+    """Read and drop the rest of the request's body, within DRAIN_BYTES and DRAIN_SECONDS."""
+    drained = 0
+    try:
+        async with asyncio.timeout(DRAIN_SECONDS):
+            while drained <= DRAIN_BYTES:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return  # the client has gone
+                drained += len(message.get("body", b""))
+                if not message.get("more_body", False):
+                    return
+    except TimeoutError:
+        return
 
 
 def _announces_content(headers: list[tuple[bytes, bytes]]) -> bool:

@@ -90,6 +90,32 @@ def serve(
             "or token [MLPREP_EVENTS_AUTH]"
         ),
     ] = None,
+    header_timeout: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds a connection has to send a whole request head [MLPREP_HEADER_TIMEOUT]"
+        ),
+    ] = None,
+    idle_timeout: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds a connection may stay idle between requests [MLPREP_IDLE_TIMEOUT]"
+        ),
+    ] = None,
+    send_timeout: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds a client may take none of what is sent to it (an event stream too) "
+            "before it is cut off [MLPREP_SEND_TIMEOUT]"
+        ),
+    ] = None,
+    max_connections: Annotated[
+        int | None,
+        typer.Option(
+            help="Connections open at once; more are refused with 503 (default: as many as "
+            "the open-file limit leaves room for) [MLPREP_MAX_CONNECTIONS]"
+        ),
+    ] = None,
 ) -> None:
     """Run the server (first start creates the data directory, secret and `admin` user)."""
     with server_imports():
@@ -113,4 +139,8 @@ def serve(
         log_level=log_level.lower() if log_level else None,
         log_format=log_format,
         events_auth=events_auth,
+        header_timeout=header_timeout,
+        idle_timeout=idle_timeout,
+        send_timeout=send_timeout,
+        max_connections=max_connections,
     )

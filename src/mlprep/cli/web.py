@@ -21,6 +21,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from mlprep.api.app import create_app, end_event_streams
+from mlprep.cli.connection_limits import connection_limits, http_protocol, websocket_protocol
 from mlprep.services import Services
 from mlprep.settings import Settings
 
@@ -37,6 +38,7 @@ def serve_app(settings: Settings, services: Services) -> bool:
     # The app's lifespan takes these services over (and closes them at the end): opening them a
     # second time would load the same state again.
     app = create_app(settings, services_factory=lambda _settings: services)
+    limits = connection_limits(settings)
     server = _Server(
         uvicorn.Config(
             app,
@@ -45,6 +47,9 @@ def serve_app(settings: Settings, services: Services) -> bool:
             log_config=None,  # configure_logging has set the handlers and the level
             access_log=False,  # mlprep.access logs each request instead
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            # Header, idle and send timeouts and the connection cap (cli/connection_limits.py).
+            http=http_protocol(limits),
+            ws=websocket_protocol(limits),
         ),
         app,
     )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from functools import cache
+from typing import Any, get_args
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 # Control characters have no place in anything a person types or an id: NUL cannot even be
@@ -57,10 +58,26 @@ class WireModel(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _refuse_control_characters(cls, value: Any) -> Any:
+    def _refuse_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        # A nested model checks the fields it reads itself; what it ignores (a free-form
+        # property of an `errorData` item) may hold any text, as the answer's own extras do.
+        if info.field_name is not None and _holds_models(cls, info.field_name):
+            return value
         if has_control_characters(value):
             raise ValueError(f"The value {NO_CONTROL_CHARACTERS}.")
         return value
+
+
+@cache
+def _holds_models(model: type[BaseModel], field_name: str) -> bool:
+    """Whether the field's type is a model or holds one (a list of them, an optional one)."""
+    return _names_a_model(model.model_fields[field_name].annotation)
+
+
+def _names_a_model(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_names_a_model(argument) for argument in get_args(annotation))
 
 
 def nullable_as_vendor(*names: str) -> Callable[[dict[str, Any], type], None]:

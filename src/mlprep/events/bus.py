@@ -61,7 +61,8 @@ class Holder:
 
 @dataclass(eq=False)
 class Subscription:
-    """A subscriber's queue. When it ends, `dropped` says it fell too far behind, `revoked`
+    """A subscriber's queue. When it ends, `ended` is set (a transport stuck sending to a client
+    that reads nothing learns it at once), `dropped` says it fell too far behind, `revoked`
     that its token was revoked (logout, new password, user removed)."""
 
     streams: frozenset[Stream]
@@ -69,6 +70,7 @@ class Subscription:
     holder: Holder | None = None
     dropped: bool = False
     revoked: bool = False
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def next(self) -> Event | None:
         """The next event, or None once the subscription has ended."""
@@ -98,6 +100,7 @@ class EventBus:
         if self._closed:
             # A client that connects while the server stops must not hold the shutdown up.
             subscription.queue.put_nowait(None)
+            subscription.ended.set()
         else:
             self._subscriptions.add(subscription)
         return subscription
@@ -156,6 +159,7 @@ class EventBus:
         while not subscription.queue.empty():
             subscription.queue.get_nowait()
         subscription.queue.put_nowait(None)
+        subscription.ended.set()
 
 
 def _running_on(loop: asyncio.AbstractEventLoop) -> bool:

@@ -110,6 +110,29 @@ def test_the_response_may_come_from_the_items_in_any_case_or_by_number(
     assert logged["selectedResponse"] == "Retry"
 
 
+def test_free_form_item_properties_may_hold_any_text_and_are_ignored(
+    client: ApiClient, admin_headers: dict[str, str], prefix: str, services: Services
+) -> None:
+    # As the contract has it: an item's own properties are checked, what it carries along is not
+    # (the answer's own extra properties never were).
+    reach_the_error_view(client, admin_headers, prefix, services)
+    [error] = pending(client, admin_headers, prefix)
+    item = {"id": error["id"], "selectedResponse": "Continue", "note": "bell\u0007 nul\u0000"}
+
+    refused = respond(
+        client,
+        admin_headers,
+        prefix,
+        {"id": error["id"], "errorData": [{**item, "id": error["id"] + "\u0000"}]},
+    )
+    answered = respond(client, admin_headers, prefix, {"id": error["id"], "errorData": [item]})
+
+    assert "errorData.0.id" in assert_problem(refused, 400)["errors"]
+    assert (answered.status_code, answered.content) == (200, b"")
+    [logged], _ = error_log(client, admin_headers, prefix)
+    assert logged["selectedResponse"] == "Continue"
+
+
 def test_abort_ends_the_run(
     client: ApiClient, admin_headers: dict[str, str], prefix: str, services: Services
 ) -> None:

@@ -53,6 +53,8 @@ GOING_AWAY = 1001  # the server is stopping
 POLICY_VIOLATION = 1008  # no valid token (servers answer it before the handshake with a 403)
 TRY_AGAIN_LATER = 1013  # the client fell too far behind and was dropped
 REVOKED = "The token was revoked or has expired; log in again."
+END_COMMENT = b": stream ended: "
+EVENT_STREAM_EXTENSION = "mlprep.event_stream"  # offered by mlprep's HTTP protocol
 DENIAL_EXTENSION = "websocket.http.response"
 PROBLEM_SCHEMA = {"$ref": "#/components/schemas/ProblemDetails"}
 NO_TOKEN = (
@@ -193,15 +195,24 @@ async def _relay(
     revocation: Coroutine[Any, Any, None] | None,
 ) -> None:
     """Send events until the subscription ends, the client leaves or the token (if one opened
-    the stream) stops being valid, whichever comes first."""
+    the stream) stops being valid, whichever comes first.
+
+    An ended subscription closes the connection at once, with the reason's code, even while a
+    send waits on a client that reads nothing (the server's protocol writes the close behind
+    it and cuts the connection if the client takes neither: cli/connection_limits.py).
+    """
+    leaving = asyncio.create_task(_until_client_leaves(websocket))
     tasks = {
-        asyncio.create_task(_until_client_leaves(websocket)),
+        leaving,
         asyncio.create_task(_send_events(websocket, subscription)),
+        asyncio.create_task(subscription.ended.wait()),
     }
     if revocation is not None:
         tasks.add(asyncio.create_task(_close_when_revoked(websocket, revocation)))
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        if subscription.ended.is_set() and not leaving.done():
+            await _close_as_ended(websocket, subscription)
     finally:
         for task in tasks:
             task.cancel()
@@ -217,17 +228,20 @@ async def _until_client_leaves(websocket: WebSocket) -> None:
 
 
 async def _send_events(websocket: WebSocket, subscription: Subscription) -> None:
-    try:
+    with contextlib.suppress(WebSocketDisconnect):  # the client left while we were sending
         while (event := await subscription.next()) is not None:
             await websocket.send_text(message_text(event))
-        if subscription.revoked:
-            await websocket.close(POLICY_VIOLATION, REVOKED)
-        elif subscription.dropped:
-            await websocket.close(TRY_AGAIN_LATER, "Fell too far behind; reconnect.")
-        else:
-            await websocket.close(GOING_AWAY, "The server is stopping.")
-    except WebSocketDisconnect:
-        pass  # the client left while we were sending
+
+
+async def _close_as_ended(websocket: WebSocket, subscription: Subscription) -> None:
+    if subscription.revoked:
+        code, reason = POLICY_VIOLATION, REVOKED
+    elif subscription.dropped:
+        code, reason = TRY_AGAIN_LATER, "Fell too far behind; reconnect."
+    else:
+        code, reason = GOING_AWAY, "The server is stopping."
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):  # the client has just left
+        await websocket.close(code, reason)
 
 
 async def _close_when_revoked(websocket: WebSocket, revocation: Coroutine[Any, Any, None]) -> None:
@@ -321,7 +335,13 @@ def _end_reason(subscription: Subscription) -> str:
 
 
 class EventStreamResponse(StreamingResponse):
-    """An SSE response on one subscription, which it ends however the response ends."""
+    """An SSE response on one subscription, which it ends however the response ends.
+
+    When the subscription ends, the stream ends at once, even while a frame waits on a client
+    that reads nothing: that frame is given up, the stream's last words go out behind what the
+    client has not taken, and the connection is cut if it takes none of it in the send timeout
+    (cli/connection_limits.py).
+    """
 
     media_type = "text/event-stream"
 
@@ -340,10 +360,68 @@ class EventStreamResponse(StreamingResponse):
         self._subscription = subscription
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # mlprep's server keeps little of a stream unsent (cli/connection_limits.py).
+        stream_extension = scope.get("extensions", {}).get(EVENT_STREAM_EXTENSION)
+        if stream_extension is not None:
+            stream_extension["start"]()
+        progress = _StreamProgress()
+        streaming = asyncio.create_task(self._stream(send, progress))
+        tasks = {
+            streaming,
+            asyncio.create_task(_until_disconnected(receive)),
+            asyncio.create_task(self._subscription.ended.wait()),
+        }
         try:
-            await super().__call__(scope, receive, send)
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            if streaming in done:
+                streaming.result()  # an unexpected error surfaces here
+            elif self._subscription.ended.is_set():
+                streaming.cancel()
+                await asyncio.wait({streaming})
+                await self._end(send, progress)
         finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             self._bus.unsubscribe(self._subscription)
+
+    async def _stream(self, send: Send, progress: _StreamProgress) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        progress.started = True
+        async for frame in self.body_iterator:
+            chunk = frame.encode() if isinstance(frame, str) else bytes(frame)
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            progress.said_why = chunk.startswith(END_COMMENT)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _end(self, send: Send, progress: _StreamProgress) -> None:
+        if not progress.started:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": self.status_code,
+                    "headers": self.raw_headers,
+                }
+            )
+        if not progress.said_why:
+            goodbye = f": stream ended: {_end_reason(self._subscription)}\n\n".encode()
+            await send({"type": "http.response.body", "body": goodbye, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+@dataclass
+class _StreamProgress:
+    """How far an SSE response has gone: its start sent, its reason for ending given."""
+
+    started: bool = False
+    said_why: bool = False
+
+
+async def _until_disconnected(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 def _problems_as_json(*statuses: int) -> dict[int | str, dict[str, Any]]:
