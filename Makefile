@@ -26,8 +26,11 @@ lint: install
 typecheck: install
 	$(BIN)/mypy src
 
+# The suite runs on TEST_WORKERS processes (pytest-xdist), a test file to each at a time: most
+# of its time is spent waiting on real servers, browsers and databases.
+TEST_WORKERS ?= 3
 test: install lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The long variants: ten minutes of mixed load with faults, the crash suite at every point on
 # PostgreSQL too, Schemathesis with ten times the examples (see docs/reliability.md), and the

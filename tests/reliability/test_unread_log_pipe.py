@@ -97,8 +97,10 @@ def test_a_pipe_nobody_reads_costs_log_lines_never_answers(server: ServerProcess
     reported = [int(count) for count in DROPPED.findall(output)]
     assert reported and sum(reported) == dropped_in_all >= dropped_while_unread
     assert b"mlprep.access: GET /api/v1/maintenance 200 " in output
-    # What was queued at the stop was written: the server's last line among it.
-    assert output.rstrip().endswith(b"Finished server process [%d]" % server_pid(output))
+    # What was queued at the stop was written: the server's last lines among it.
+    last_lines = output.rstrip().splitlines()[-2:]
+    assert last_lines[0].endswith(b"Finished server process [%d]" % server_pid(output))
+    assert last_lines[1].endswith(b"mlprep.serve: stopped")
 
 
 def server_pid(output: bytes) -> int:

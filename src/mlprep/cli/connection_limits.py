@@ -7,7 +7,9 @@ runs out of file descriptors, when the event loop's accept resets the clients. H
 - a connection has `header_seconds` to send a whole request head (else 408, or nothing if it
   sent nothing, and it is closed), and `idle_seconds` between requests;
 - at most `max_connections` are open at once, below the open-file limit: the next one is told
-  503 with a problem body once its request begins, and closed (HTTP and WebSocket alike);
+  503 with a problem body once its request begins, and closed (HTTP and WebSocket alike); when
+  the refusals in flight have used up the descriptors kept back, the oldest connection still
+  waiting for its request head (a slowloris, most likely) makes way for the new one;
 - a client that takes none of what the server sends for `send_seconds` is cut off: a WebSocket
   is closed with 1013 (Try Again Later) and cut if it does not take that either.
 
@@ -122,7 +124,9 @@ def http_protocol(limits: ConnectionLimits) -> type[HttpToolsProtocol]:
     """uvicorn's HTTP protocol under `limits` (for `uvicorn.Config(http=...)`)."""
     gauge = DescriptorGauge(limits.open_files, limits.max_connections)
     return type(
-        "LimitedHttpProtocol", (LimitedHttpProtocol,), {"limits": limits, "descriptors": gauge}
+        "LimitedHttpProtocol",
+        (LimitedHttpProtocol,),
+        {"limits": limits, "descriptors": gauge, "waiting_heads": {}},
     )
 
 
@@ -161,6 +165,8 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     limits: ClassVar[ConnectionLimits]
     descriptors: ClassVar[DescriptorGauge]
+    # The connections that have not sent a whole first request head yet, oldest first.
+    waiting_heads: ClassVar[dict[LimitedHttpProtocol, None]]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -175,12 +181,23 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         super().connection_made(transport)
         if len(self.connections) <= self.limits.max_connections:
             self._arm_head_timer()
+            self.waiting_heads[self] = None
         elif self.descriptors.left(len(self.connections), self.loop.time()) > DESCRIPTORS_KEPT:
             self._refuse()
+        elif self.waiting_heads:
+            # Refusals in flight have used up the reserve: the oldest connection that has not
+            # sent its head in all this time gives up its place, rather than a client that may.
+            oldest = next(iter(self.waiting_heads))
+            if oldest._head_timer is not None:
+                oldest._head_timer.cancel()
+            oldest._head_late()
+            self._arm_head_timer()
+            self.waiting_heads[self] = None
         else:
-            transport.close()  # refusals in flight have used up the reserve: no time to explain
+            transport.close()  # nothing to make way: no descriptor left to explain with
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.waiting_heads.pop(self, None)
         for timer in (self._head_timer, self._send_timer):
             if timer is not None:
                 timer.cancel()
@@ -208,6 +225,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._in_head = False
+        self.waiting_heads.pop(self, None)
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
@@ -230,6 +248,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     def _head_late(self) -> None:
         self._head_timer = None
+        self.waiting_heads.pop(self, None)
         if self.transport.is_closing():
             return
         if self.cycle is not None and not self.cycle.response_complete:
