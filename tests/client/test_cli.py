@@ -160,7 +160,7 @@ def test_a_fault_retried_and_a_fault_aborted(cli: Cli, prep: PrepClient) -> None
     prep.plan_fault("tip_check", "Front")
     retried = cli.ok("procedures", "run", "daily", "--answer", "Yes", "--on-error", "retry")
     assert "Maintenance error" in retried and "Answered retry (--on-error)." in retried
-    assert "Daily Maintenance: Completed" in retried and "(Retry)" in retried
+    assert "Daily Maintenance: Completed" in retried and "(recovery: Retry)" in retried
 
     prep.plan_fault("tip_check", "Front")
     result = cli("procedures", "run", "daily", "--answer", "Yes")  # unattended errors abort
@@ -168,11 +168,25 @@ def test_a_fault_retried_and_a_fault_aborted(cli: Cli, prep: PrepClient) -> None
     assert "Daily Maintenance: Aborted" in result.stdout
 
 
-def test_a_view_the_options_cannot_answer_aborts_the_run(cli: Cli, prep: PrepClient) -> None:
-    message = cli.fails(1, "procedures", "run", "weekly")
+def test_options_that_cannot_answer_a_view_are_refused_before_the_start(
+    cli: Cli, prep: PrepClient
+) -> None:
+    no_text = cli.fails(2, "procedures", "run", "weekly")
+    no_such_answer = cli.fails(2, "procedures", "run", "daily", "--answer", "Maybe")
+    not_for_every_view = cli.fails(2, "procedures", "run", "daily", "--input", "x")
 
-    assert "asks for input; give it with --input TEXT" in message
-    assert prep.runs().items[0].state.value in ("Aborting", "Aborted")
+    assert no_text == (
+        "error: The view 'Cleaning agent lot number' of Weekly Maintenance asks for text: give "
+        "--input TEXT."
+    )
+    assert no_such_answer == (
+        "error: No view of Daily Maintenance allows the answer 'Maybe'; its views allow: Ok, "
+        "Cancel, Yes, No. (Error views are answered with --on-error.)"
+    )
+    assert "The view 'Deck wiped?' of Daily Maintenance needs --answer Yes or No" in (
+        not_for_every_view
+    )
+    assert prep.runs().total == 0  # nothing was started
 
 
 def test_a_second_run_is_a_conflict_and_abort_stops_the_first(cli: Cli, prep: PrepClient) -> None:

@@ -8,8 +8,8 @@ import typer
 from rich.table import Table
 
 from mlprep.cli.console import emit_json, out, when
-from mlprep.cli.procedures import report
 from mlprep.cli.remote import remote
+from mlprep.cli.run_procedure import report
 from mlprep.contract.maintenance import UvInterval
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output")]

@@ -55,7 +55,7 @@ from mlprep.contract.maintenance import (
     UvRoutineSettings,
     ViewResult,
 )
-from mlprep.contract.runs import Run, RunPage, View
+from mlprep.contract.runs import Run, RunPage, RunStep, View
 from mlprep.contract.simulator import (
     HepaPressureDrop,
     ProtocolRun,
@@ -225,6 +225,11 @@ class AsyncPrepClient:
     async def find_procedure(self, id_or_name: str) -> MaintenanceProcedure:
         """The procedure with this id or name (any letter case). Raises NotFound."""
         return resolve_procedure(await self.procedures(), id_or_name)
+
+    async def procedure_steps(self, procedure_id: str) -> list[RunStep]:
+        """A procedure's steps: each action, and each view with what its results do (mlprep's
+        own, for checking answers before a start). Raises NotFound."""
+        return await self.send(calls.procedure_steps(procedure_id))
 
     async def start_procedure(self, procedure_id: str) -> StartedRun:
         """Start a run. Raises Conflict while another runs, NotFound for an unknown id."""
@@ -412,13 +417,16 @@ class AsyncPrepClient:
         on_error: ErrorPolicy | str | Answerer | None = None,
         on_update: Callable[[Run], None] | None = None,
         poll_seconds: float = 1.0,
+        abort_if_stopped: bool = True,
     ) -> Run:
         """Run a procedure (by id or name) to its end and return the finished run.
 
         `answer(prompt)` is called for each view and returns an `Answer` (or just a result such
         as "Ok"); `prompt.image()` fetches the view's image. `on_error` answers Error views:
         "retry", "continue", "abort", or a callback. `on_update(run)` hears of every change.
-        If the caller stops it (an exception, Ctrl-C), the run is aborted.
+        If the caller stops it (an exception, Ctrl-C), the run is aborted, unless
+        `abort_if_stopped` is False: then it is left as it is (waiting for an answer, say), for
+        the caller to decide.
         """
         procedure_id = (await self.find_procedure(procedure)).id
         async with self.events() as events:  # subscribed before the start: nothing is missed
@@ -441,7 +449,8 @@ class AsyncPrepClient:
                     with contextlib.suppress(NotFound, Conflict):
                         await self.close_view(view.view_id, reply.result, reply.input)
             except BaseException:
-                await self._abort_quietly(started.run_id)
+                if abort_if_stopped:
+                    await self._abort_quietly(started.run_id)
                 raise
 
     async def _answer(

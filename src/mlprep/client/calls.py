@@ -31,7 +31,7 @@ from mlprep.contract.maintenance import (
     UvRoutineSettings,
     ViewResult,
 )
-from mlprep.contract.runs import Run, RunPage
+from mlprep.contract.runs import Run, RunPage, RunStep
 from mlprep.contract.simulator import (
     HepaPressureDrop,
     ProtocolRun,
@@ -163,6 +163,11 @@ def procedures() -> Call[list[MaintenanceProcedure]]:
 def procedure(procedure_id: str) -> Call[MaintenanceProcedureDetails]:
     path = f"maintenance/{segment(procedure_id)}"
     return Call("GET", VENDOR, path, model(MaintenanceProcedureDetails))
+
+
+def procedure_steps(procedure_id: str) -> Call[list[RunStep]]:
+    path = f"procedures/{segment(procedure_id)}/steps"
+    return Call("GET", OURS, path, model(list[RunStep]))
 
 
 def start_procedure(procedure_id: str) -> Call[StartedRun]:

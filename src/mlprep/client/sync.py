@@ -53,7 +53,7 @@ from mlprep.contract.maintenance import (
     UvRoutineSettings,
     ViewResult,
 )
-from mlprep.contract.runs import Run, RunPage, View
+from mlprep.contract.runs import Run, RunPage, RunStep, View
 from mlprep.contract.simulator import (
     HepaPressureDrop,
     ProtocolRun,
@@ -223,6 +223,11 @@ class PrepClient:
     def find_procedure(self, id_or_name: str) -> MaintenanceProcedure:
         """The procedure with this id or name (any letter case). Raises NotFound."""
         return resolve_procedure(self.procedures(), id_or_name)
+
+    def procedure_steps(self, procedure_id: str) -> list[RunStep]:
+        """A procedure's steps: each action, and each view with what its results do (mlprep's
+        own, for checking answers before a start). Raises NotFound."""
+        return self.send(calls.procedure_steps(procedure_id))
 
     def start_procedure(self, procedure_id: str) -> StartedRun:
         """Start a run. Raises Conflict while another runs, NotFound for an unknown id."""
@@ -406,13 +411,16 @@ class PrepClient:
         on_error: ErrorPolicy | str | Answerer | None = None,
         on_update: Callable[[Run], None] | None = None,
         poll_seconds: float = 1.0,
+        abort_if_stopped: bool = True,
     ) -> Run:
         """Run a procedure (by id or name) to its end and return the finished run.
 
         `answer(prompt)` is called for each view and returns an `Answer` (or just a result such
         as "Ok"); `prompt.image()` fetches the view's image. `on_error` answers Error views:
         "retry", "continue", "abort", or a callback. `on_update(run)` hears of every change.
-        If the caller stops it (an exception, Ctrl-C), the run is aborted.
+        If the caller stops it (an exception, Ctrl-C), the run is aborted, unless
+        `abort_if_stopped` is False: then it is left as it is (waiting for an answer, say), for
+        the caller to decide.
         """
         procedure_id = self.find_procedure(procedure).id
         with self.events() as events:  # subscribed before the start: nothing is missed
@@ -435,7 +443,8 @@ class PrepClient:
                     with contextlib.suppress(NotFound, Conflict):
                         self.close_view(view.view_id, reply.result, reply.input)
             except BaseException:
-                self._abort_quietly(started.run_id)
+                if abort_if_stopped:
+                    self._abort_quietly(started.run_id)
                 raise
 
     def _answer(
