@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from mlprep.audit import AuditTrail
+from mlprep.auth.access_keys import AccessKeys, pepper_from
 from mlprep.auth.authentication import Authenticator
 from mlprep.auth.inactivity import SessionActivity
 from mlprep.auth.lockout import LockoutPolicy
@@ -36,6 +37,7 @@ from mlprep.maintenance.run_history import RunHistory
 from mlprep.maintenance.simulator_control import SimulatorControl
 from mlprep.maintenance.uv_routine import DEFAULT_INTERVAL, UvRoutine
 from mlprep.settings import Settings
+from mlprep.store.access_keys import AccessKeyStore
 from mlprep.store.audit import AuditStore
 from mlprep.store.availability import DatabaseAvailability
 from mlprep.store.counters import ChannelCounterStore
@@ -68,6 +70,7 @@ class Services:
     authenticator: Authenticator
     activity: SessionActivity
     users: UserDirectory
+    access_keys: AccessKeys
     bus: EventBus
     instrument: SimulatedInstrument
     instrument_settings: InstrumentSettingsStore
@@ -127,8 +130,9 @@ def open_services(
     bus = EventBus()
     user_store = UserStore(engine)
     lockout = LockoutPolicy(LoginAttemptStore(engine), real_clock)
+    signing_secret = load_or_create_secret(settings.data_dir / "signing-secret")
     issuer = TokenIssuer(
-        load_or_create_secret(settings.data_dir / "signing-secret"),
+        signing_secret,
         real_clock,
         ids,
         timedelta(minutes=settings.token_minutes),
@@ -147,6 +151,15 @@ def open_services(
         verified.forget_user(user_id, jti)
         bus.end_sessions(user_id, jti)
 
+    access_keys = AccessKeys(
+        AccessKeyStore(engine),
+        user_store,
+        pepper_from(signing_secret),
+        audit,
+        clock,
+        ids,
+        verified.forget_access_key,
+    )
     authenticator = Authenticator(
         user_store,
         RevokedTokenStore(engine),
@@ -158,6 +171,7 @@ def open_services(
         end_sessions,
         activity,
         verified,
+        access_keys,
     )
     channels = (Channel.FRONT, Channel.REAR)[: settings.channels]
     instrument = SimulatedInstrument(
@@ -195,6 +209,7 @@ def open_services(
         authenticator=authenticator,
         activity=activity,
         users=UserDirectory(user_store, lockout, audit, clock, ids, end_sessions),
+        access_keys=access_keys,
         bus=bus,
         instrument=instrument,
         instrument_settings=instrument_settings,

@@ -24,6 +24,7 @@ from mlprep.api.problems import install_problem_handlers
 from mlprep.api.request_limits import RequestLimitsMiddleware
 from mlprep.api.route_table import RouteTable
 from mlprep.api.routes import (
+    access_keys,
     audit,
     authenticate,
     counters,
@@ -79,6 +80,7 @@ OUR_ROUTERS = (
     events.router,
     simulator.router,
     users.router,
+    access_keys.router,
     counters.router,
 )
 
