@@ -14,7 +14,8 @@ from mlprep.contract.maintenance import ProcedureStatus
 
 app = typer.Typer(help="The maintenance procedures: list, show, run, abort.", no_args_is_help=True)
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
-NEVER_EXECUTED = "now (never executed)"
+# A procedure never executed is due at once (DESIGN §6); its "last executed" already says never.
+NEVER_EXECUTED = "now"
 Procedure = Annotated[
     str, typer.Argument(help="The procedure's name (any case, or its start) or id")
 ]
@@ -33,6 +34,7 @@ def list_procedures(context: typer.Context, as_json: JsonOption = False) -> None
         emit_json(ordered)
         return
     table = Table("Procedure", "Status", "Last executed", "Due")
+    table.columns[0].no_wrap = True
     for procedure in ordered:
         style = "red" if procedure.status is ProcedureStatus.EXPIRED else "green"
         table.add_row(

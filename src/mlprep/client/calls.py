@@ -16,6 +16,7 @@ import httpx
 from pydantic import TypeAdapter
 
 from mlprep.client.errors import UnexpectedResponse
+from mlprep.contract.access_keys import AccessKey, IssuedAccessKey
 from mlprep.contract.audit import AuditPage
 from mlprep.contract.authenticate import AuthenticateResponse
 from mlprep.contract.health import Health
@@ -132,6 +133,17 @@ def login(user_name: str, password: str) -> Call[AuthenticateResponse]:
         "authenticate",
         model(AuthenticateResponse),
         json={"userName": user_name, "password": password},
+        authenticated=False,
+    )
+
+
+def login_with_access_key(access_key: str) -> Call[AuthenticateResponse]:
+    return Call(
+        "POST",
+        OURS,
+        "authenticate/access-key",
+        model(AuthenticateResponse),
+        json={"accessKey": access_key},
         authenticated=False,
     )
 
@@ -278,6 +290,20 @@ def unlock_user(user_name: str) -> Call[User]:
 
 def remove_user(user_name: str) -> Call[None]:
     return Call("DELETE", OURS, f"users/{segment(user_name)}", nothing)
+
+
+def access_keys(user_name: str) -> Call[list[AccessKey]]:
+    return Call("GET", OURS, f"users/{segment(user_name)}/access-keys", model(list[AccessKey]))
+
+
+def add_access_key(user_name: str, label: str) -> Call[IssuedAccessKey]:
+    path = f"users/{segment(user_name)}/access-keys"
+    return Call("POST", OURS, path, model(IssuedAccessKey), json={"label": label})
+
+
+def revoke_access_key(user_name: str, key_id: str) -> Call[None]:
+    path = f"users/{segment(user_name)}/access-keys/{segment(key_id)}"
+    return Call("DELETE", OURS, path, nothing)
 
 
 def simulator() -> Call[SimulatorState]:
