@@ -22,6 +22,7 @@ ERROR_CHOICES = {
     "abort": "Abort",
 }
 ERROR_HELP = "Retry repeats the failed action, Continue skips it, Abort ends the run."
+ALMOST_DONE = 0.99
 
 
 @dataclass
@@ -125,7 +126,8 @@ class RunDisplay:
                 step=f"{progress.step}/{progress.step_count}",
             )
         if self._task is not None:
-            self._progress.update(self._task, completed=min(done, total))
+            # Never 100 % while it runs: whether it passed is known only at its end (the ✓ line).
+            self._progress.update(self._task, completed=min(done, total * ALMOST_DONE))
 
     def _stop_bar(self) -> None:
         if self._progress is not None:
