@@ -163,6 +163,8 @@ def report(run: Run) -> None:
     if run.ended_at is not None:
         took = f" in {(run.ended_at - run.started_at).total_seconds():.0f} s"
     out.print(f"{run.procedure_name}: [{style}]{run.state.value}[/{style}]{took}.")
+    if run.state is RunState.INTERRUPTED:
+        out.print("  [dim]The server stopped while it ran; it is not resumed: run it again.[/dim]")
     for name, value in run.inputs.items():
         out.print(f"  {escape(name)}: {escape(value)}", highlight=False)
     for error in run.errors:
