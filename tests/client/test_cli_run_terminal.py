@@ -1,8 +1,9 @@
 """`mlprep procedures run` at a real terminal (pexpect, TERM=xterm, 100 columns) against a real
 server, as an operator meets it: an action that fails is shown failed (never at 100 %) and its
 question is asked with no bar over it; an empty input is asked again; Ctrl-C asks whether to
-abort the run or leave it waiting, and says what it did; unattended answers that no view allows
-are refused before anything starts; answers that go round in circles are stopped."""
+abort the run or leave it waiting, and says what it did (a run left waiting is taken up again
+with `mlprep runs follow`); unattended answers that no view allows are refused before anything
+starts; answers that go round in circles are stopped."""
 
 from __future__ import annotations
 
@@ -159,12 +160,22 @@ def test_ctrl_c_at_a_question_can_leave_the_run_waiting(config_dir: Path, prep: 
     child.sendline("leave")
     child.expect(looks("Left Daily Maintenance (run") + GAP + "[0-9a-f]{8}")
     see(child, ") waiting for an answer to 'Deck wiped?' on the instrument.")
+    see(child, "Go on with it here (`mlprep runs follow`) or in the web console")
     see(child, "or end it with `mlprep procedures abort`.")
 
     assert ended(child) == 130
     current = prep.current_run()
     assert current is not None and current.state is RunState.WAITING_FOR_VIEW
     assert current.open_view is not None and current.open_view.title == "Deck wiped?"
+
+    again = terminal(config_dir, "runs", "follow")  # later, at the same or another terminal
+    see(again, "Deck wiped?")
+    see(again, "Answer [Yes/No] (Yes):")
+    again.sendline("yes")
+    see(again, "Daily Maintenance: Completed")
+    assert ended(again) == 0
+    assert "Step 3/5" not in plain(shown(again))  # what happened before is not told again
+    assert prep.runs().items[0].state is RunState.COMPLETED
 
 
 def test_ctrl_c_during_an_action_can_abort_the_run(config_dir: Path, prep: PrepClient) -> None:

@@ -1,4 +1,4 @@
-"""`mlprep errors`, `counters ls|reset`, `uv options|get|set` and `runs ls|show`."""
+"""`mlprep errors`, `counters ls|reset`, `uv options|get|set` and `runs ls|show|follow`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from mlprep.cli import console
+from mlprep.cli import console, run_procedure
 from mlprep.cli.console import abort, emit_json, out, when
 from mlprep.cli.remote import remote
 from mlprep.cli.run_procedure import report
@@ -138,6 +138,9 @@ def uv_set(
         emit_json(settings)
         return
     out.print(f"The UV routine is now {settings.interval.value}.")
+
+
+runs.command("follow")(run_procedure.follow)
 
 
 @runs.command("ls")

@@ -27,7 +27,7 @@ from mlprep.cli.unattended import (
 )
 from mlprep.client import Answer, ClientError, Conflict, ViewPrompt
 from mlprep.client.runs import ERROR_RESULTS, as_answer
-from mlprep.contract.runs import Run, RunState
+from mlprep.contract.runs import Run, RunState, RunStep
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -75,79 +75,165 @@ class Following:
         self.display.update(run)
 
 
+AnswerOption = Annotated[
+    str | None,
+    typer.Option(help="Answer every view with this result where allowed, else Ok (unattended)"),
+]
+InputOption = Annotated[
+    str | None, typer.Option("--input", help="The text for views that ask for input")
+]
+OnErrorOption = Annotated[
+    str | None,
+    typer.Option(help="Answer Error views: retry, continue or abort (unattended: abort)"),
+]
+# Follows a run to its end with these answerers: run_procedure or follow_run.
+Drive = Callable[[Answering, Answering | None, Following], Run]
+
+
+@dataclass(frozen=True)
+class Options:
+    """How the views of a run are answered: at the terminal, or from the command's options."""
+
+    answer: str | None
+    input_text: str | None
+    on_error: str | None
+    as_json: bool
+
+    @property
+    def unattended(self) -> bool:
+        """Whether the options answer the views (else a person does, at the terminal)."""
+        given = self.answer is not None or self.input_text is not None
+        return self.as_json or given or not interactive()
+
+    def check(self) -> None:
+        """Usage errors in the options themselves."""
+        if self.on_error is not None and self.on_error.lower() not in ERROR_RESULTS:
+            abort(
+                f"--on-error must be retry, continue or abort, not {self.on_error!r}.",
+                console.USAGE,
+            )
+        if self.input_text is not None and not self.input_text.strip():
+            abort(
+                "--input needs some text: an input view cannot be answered with nothing.",
+                console.USAGE,
+            )
+
+    def check_against(self, name: str, steps: list[RunStep]) -> None:
+        """Unattended, whether these options can answer every view of the procedure."""
+        if self.unattended:
+            problem = check_unattended(name, steps, self.answer, self.input_text)
+            if problem is not None:
+                abort(problem, console.USAGE)
+
+
 def run(
     context: typer.Context,
     procedure: Procedure,
-    answer: Annotated[
-        str | None,
-        typer.Option(help="Answer every view with this result where allowed, else Ok (unattended)"),
-    ] = None,
-    input_text: Annotated[
-        str | None, typer.Option("--input", help="The text for views that ask for input")
-    ] = None,
-    on_error: Annotated[
-        str | None,
-        typer.Option(help="Answer Error views: retry, continue or abort (unattended: abort)"),
-    ] = None,
+    answer: AnswerOption = None,
+    input_text: InputOption = None,
+    on_error: OnErrorOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run a procedure to its end, asking each view at the terminal (or answering it from the
     options). Exits 0 when it completed, 1 when it ended Aborted or Failed, 7 when unattended
     answers went round in circles (the run is aborted), 130 after Ctrl-C."""
-    if on_error is not None and on_error.lower() not in ERROR_RESULTS:
-        abort(f"--on-error must be retry, continue or abort, not {on_error!r}.", console.USAGE)
-    if input_text is not None and not input_text.strip():
-        abort(
-            "--input needs some text: an input view cannot be answered with nothing.", console.USAGE
-        )
-    unattended = as_json or answer is not None or input_text is not None or not interactive()
-    display = RunDisplay(show=not as_json)
-    guard = LoopGuard() if unattended else None
-    announce = unattended and not as_json
-    views = Answering(
-        display,
-        UnattendedAnswers(answer, input_text, announce) if unattended else ask,
-        guard,
-        announce,
-    )
-    policy = on_error or ("abort" if unattended else None)
-    errors = None
-    if policy is not None:
-        errors = Answering(display, ErrorPolicyAnswers(policy, not as_json), guard, not as_json)
-    following = Following(display)
-    said = err if as_json else out
+    options = Options(answer, input_text, on_error, as_json)
+    options.check()
     with remote(context) as client:
         found = client.find_procedure(procedure)
-        if unattended:
-            problem = check_unattended(
-                found.name, client.procedure_steps(found.id), answer, input_text
-            )
-            if problem is not None:
-                abort(problem, console.USAGE)
-        try:
-            finished = client.run_procedure(
+        options.check_against(found.name, client.procedure_steps(found.id))
+        finished = _drive(
+            client,
+            options,
+            lambda views, errors, following: client.run_procedure(
                 found.id,
                 views,
                 on_error=errors,
                 on_update=following,
                 poll_seconds=0.5,
-                abort_if_stopped=False,  # Ctrl-C asks first; everything else aborts, below
+                abort_if_stopped=False,  # Ctrl-C asks first; everything else aborts (_drive)
+            ),
+        )
+    _finish(finished, as_json)
+
+
+def follow(
+    context: typer.Context,
+    run_id: Annotated[
+        str | None, typer.Argument(help="The run's id or its start (default: the one in progress)")
+    ] = None,
+    answer: AnswerOption = None,
+    input_text: InputOption = None,
+    on_error: OnErrorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Go on with a run already in progress (one Ctrl-C left waiting, or started in the
+    console): its views asked here, to its end. Exits as `procedures run` does; 5 when no run
+    is in progress."""
+    options = Options(answer, input_text, on_error, as_json)
+    options.check()
+    with remote(context) as client:
+        current = client.current_run()
+        if current is None or (run_id is not None and not current.id.startswith(run_id.lower())):
+            abort(
+                "No such run is in progress; start one with `mlprep procedures run`.",
+                console.CONFLICT,
             )
-        except (KeyboardInterrupt, EOFError):
-            display.close()
-            _interrupted(client, following.run, said, ask_first=interactive() and not as_json)
-            raise typer.Exit(INTERRUPTED) from None
-        except AnswersGoRoundInCircles as error:
-            display.close()
-            ended = _abort_run(client, following.run)
-            err.print(f"[red]error:[/red] {escape(str(error))} ({ended})", highlight=False)
-            raise typer.Exit(console.ANSWERS_GO_ROUND) from None
-        except BaseException:
-            display.close()
-            _abort_run(client, following.run)
-            raise
-        finally:
-            display.close()
+        options.check_against(current.procedure_name, current.steps)
+        finished = _drive(
+            client,
+            options,
+            lambda views, errors, following: client.follow_run(
+                current.id,
+                views,
+                on_error=errors,
+                on_update=following,
+                poll_seconds=0.5,
+                abort_if_stopped=False,
+            ),
+            already_at=current.progress.step,
+        )
+    _finish(finished, as_json)
+
+
+def _drive(client: PrepClient, options: Options, drive: Drive, already_at: int = 0) -> Run:
+    """Follow a run to its end through `drive`, with the answerers and display the options call
+    for; what Ctrl-C and answers going round in circles do."""
+    unattended, as_json = options.unattended, options.as_json
+    display = RunDisplay(show=not as_json)
+    display.reported_up_to(already_at - 1)  # what happened before is not this command's to tell
+    guard = LoopGuard() if unattended else None
+    announce = unattended and not as_json
+    answerer = (
+        UnattendedAnswers(options.answer, options.input_text, announce) if unattended else ask
+    )
+    views = Answering(display, answerer, guard, announce)
+    policy = options.on_error or ("abort" if unattended else None)
+    errors = None
+    if policy is not None:
+        errors = Answering(display, ErrorPolicyAnswers(policy, not as_json), guard, not as_json)
+    following = Following(display)
+    said = err if as_json else out
+    try:
+        return drive(views, errors, following)
+    except (KeyboardInterrupt, EOFError):
+        display.close()
+        _interrupted(client, following.run, said, ask_first=interactive() and not as_json)
+        raise typer.Exit(INTERRUPTED) from None
+    except AnswersGoRoundInCircles as error:
+        display.close()
+        ended = _abort_run(client, following.run)
+        err.print(f"[red]error:[/red] {escape(str(error))} ({ended})", highlight=False)
+        raise typer.Exit(console.ANSWERS_GO_ROUND) from None
+    except BaseException:
+        display.close()
+        _abort_run(client, following.run)
+        raise
+    finally:
+        display.close()
+
+
+def _finish(finished: Run, as_json: bool) -> None:
     if as_json:
         emit_json(finished)
     else:
@@ -189,8 +275,8 @@ def _interrupted(client: PrepClient, seen: Run | None, said: Console, ask_first:
     if choice == "leave":
         said.print(
             f"Left {current.procedure_name} (run {current.id[:8]}) {_where(current)} on the "
-            f"instrument. Answer it in the web console ({client.base_url}/), or end it with "
-            "`mlprep procedures abort`.",
+            f"instrument. Go on with it here (`mlprep runs follow`) or in the web console "
+            f"({client.base_url}/), or end it with `mlprep procedures abort`.",
             highlight=False,
         )
         return

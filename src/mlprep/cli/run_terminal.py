@@ -53,6 +53,10 @@ class RunDisplay:
         if running and not run.state.is_terminal:
             self._show_action(run)
 
+    def reported_up_to(self, step: int) -> None:
+        """Take the steps up to `step` as told already (a run followed from its middle)."""
+        self._reported = max(self._reported, step)
+
     def before_view(self, run: Run) -> None:
         """A view is about to be asked: no bar stays on screen, and a failed action says so."""
         if not self.show:

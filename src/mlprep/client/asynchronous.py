@@ -463,27 +463,58 @@ class AsyncPrepClient:
         procedure_id = (await self.find_procedure(procedure)).id
         async with self.events() as events:  # subscribed before the start: nothing is missed
             started = await self.start_procedure(procedure_id)
-            answered: set[str] = set()
-            try:
-                while True:
-                    run = await self.run(started.run_id)
-                    if on_update is not None:
-                        on_update(run)
-                    if run.state.is_terminal:
-                        return run
-                    view = view_to_answer(run, answered)
-                    if view is None:
-                        await events.next(timeout=poll_seconds)
-                        continue
-                    reply = await self._answer(view, run, answer, on_error)
-                    answered.add(view.view_id)
-                    # Answered elsewhere first (404 or 409): the first answer wins.
-                    with contextlib.suppress(NotFound, Conflict):
-                        await self.close_view(view.view_id, reply.result, reply.input)
-            except BaseException:
-                if abort_if_stopped:
-                    await self._abort_quietly(started.run_id)
-                raise
+            return await self._follow(
+                started.run_id, events, answer, on_error, on_update, poll_seconds, abort_if_stopped
+            )
+
+    async def follow_run(
+        self,
+        run_id: str,
+        answer: Answerer | None = None,
+        *,
+        on_error: ErrorPolicy | str | Answerer | None = None,
+        on_update: Callable[[Run], None] | None = None,
+        poll_seconds: float = 1.0,
+        abort_if_stopped: bool = True,
+    ) -> Run:
+        """Follow a run that is already going (one left waiting, or started elsewhere) to its
+        end, answering its views as `run_procedure` does; the finished run."""
+        async with self.events() as events:
+            return await self._follow(
+                run_id, events, answer, on_error, on_update, poll_seconds, abort_if_stopped
+            )
+
+    async def _follow(
+        self,
+        run_id: str,
+        events: AsyncEventSubscription,
+        answer: Answerer | None,
+        on_error: ErrorPolicy | str | Answerer | None,
+        on_update: Callable[[Run], None] | None,
+        poll_seconds: float,
+        abort_if_stopped: bool,
+    ) -> Run:
+        answered: set[str] = set()
+        try:
+            while True:
+                run = await self.run(run_id)
+                if on_update is not None:
+                    on_update(run)
+                if run.state.is_terminal:
+                    return run
+                view = view_to_answer(run, answered)
+                if view is None:
+                    await events.next(timeout=poll_seconds)
+                    continue
+                reply = await self._answer(view, run, answer, on_error)
+                answered.add(view.view_id)
+                # Answered elsewhere first (404 or 409): the first answer wins.
+                with contextlib.suppress(NotFound, Conflict):
+                    await self.close_view(view.view_id, reply.result, reply.input)
+        except BaseException:
+            if abort_if_stopped:
+                await self._abort_quietly(run_id)
+            raise
 
     async def _answer(
         self,
