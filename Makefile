@@ -2,22 +2,40 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
-# The server's data directory for `make run` (database, signing secret, initial admin password).
-DATA_DIR ?= data
+# What each target needs installed, each with its own stamp: `make run` installs the server
+# only; `make install` (and so `make test`) the development tools too, which include the server.
+SERVER_STAMP := $(VENV)/.installed-server
+DEV_STAMP := $(VENV)/.installed-dev
+# `make run` serves on 127.0.0.1:8080 with its data in ./data. Each can be changed on the command
+# line (`make run PORT=8090`) or by the server's own variables (`MLPREP_PORT=8090 make run`;
+# likewise MLPREP_HOST and MLPREP_DATA_DIR): a flag is passed only for what is given here.
+HOST ?=
+PORT ?=
+DATA_DIR ?= $(if $(MLPREP_DATA_DIR),,data)
+SERVE_FLAGS = $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT)) \
+	$(if $(DATA_DIR),--data-dir $(DATA_DIR))
 
-.PHONY: install run test soak lint typecheck bench images clean
+.PHONY: install install-server run test soak lint typecheck bench images clean
 
-install: $(STAMP)
+install: $(DEV_STAMP)
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+install-server: $(SERVER_STAMP)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
 
-run: install
-	$(BIN)/mlprep serve --host 127.0.0.1 --port 8080 --data-dir $(DATA_DIR)
+$(SERVER_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e '.[server]'
+	touch $(SERVER_STAMP)
+
+# The development extra includes the server's: its stamp counts for both.
+$(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(DEV_STAMP) $(SERVER_STAMP)
+
+run: install-server
+	$(BIN)/mlprep serve $(SERVE_FLAGS)
 
 lint: install
 	$(BIN)/ruff check src tests bench scripts examples

@@ -1,7 +1,7 @@
 """Log every event of the instrument as one JSON line, with the time it arrived, until stopped
 (or until `--count` events have been logged).
 
-    python examples/event_logger.py http://127.0.0.1:8080 admin PASSWORD [--count N] >> events.jsonl
+    .venv/bin/python examples/event_logger.py http://127.0.0.1:8080 admin PASSWORD >> events.jsonl
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Run Weekly Maintenance unattended: acknowledge each instruction, enter the cleaning agent's lot
 number, retry a failed leak check once, and exit 0 only if the run completed.
 
-    python examples/weekly_maintenance.py http://127.0.0.1:8080 admin PASSWORD LOT-2026-11
+    .venv/bin/python examples/weekly_maintenance.py http://127.0.0.1:8080 admin PASSWORD LOT-2026-11
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A "what is due" report: each procedure that is due now or within the next days, soonest
 first, with when it last ran. Exits 1 when something is overdue, for a cron job or CI to notice.
 
-    python examples/whats_due.py http://127.0.0.1:8080 admin PASSWORD [--days 7]
+    .venv/bin/python examples/whats_due.py http://127.0.0.1:8080 admin PASSWORD [--days 7]
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine.url import make_url
 
 from mlprep.audit import AuditTrail
+from mlprep.auth.access_keys import AccessKeys, pepper_from
 from mlprep.auth.authentication import Authenticator
 from mlprep.auth.inactivity import SessionActivity
 from mlprep.auth.lockout import LockoutPolicy
@@ -37,6 +38,7 @@ from mlprep.maintenance.run_history import RunHistory
 from mlprep.maintenance.simulator_control import SimulatorControl
 from mlprep.maintenance.uv_routine import DEFAULT_INTERVAL, UvRoutine
 from mlprep.settings import Settings
+from mlprep.store.access_keys import AccessKeyStore
 from mlprep.store.audit import AuditStore
 from mlprep.store.availability import DatabaseAvailability
 from mlprep.store.counters import ChannelCounterStore
@@ -71,6 +73,7 @@ class Services:
     authenticator: Authenticator
     activity: SessionActivity
     users: UserDirectory
+    access_keys: AccessKeys
     bus: EventBus
     instrument: SimulatedInstrument
     instrument_settings: InstrumentSettingsStore
@@ -187,6 +190,15 @@ def open_services(
         verified.forget_user(user_id, jti)
         bus.end_sessions(user_id, jti)
 
+    access_keys = AccessKeys(
+        AccessKeyStore(engine),
+        user_store,
+        pepper_from(secret),
+        audit,
+        clock,
+        ids,
+        verified.forget_access_key,
+    )
     authenticator = Authenticator(
         user_store,
         RevokedTokenStore(engine),
@@ -198,6 +210,7 @@ def open_services(
         end_sessions,
         activity,
         verified,
+        access_keys,
     )
     channels = (Channel.FRONT, Channel.REAR)[: settings.channels]
     instrument = SimulatedInstrument(
@@ -235,6 +248,7 @@ def open_services(
         authenticator=authenticator,
         activity=activity,
         users=UserDirectory(user_store, lockout, audit, clock, ids, end_sessions),
+        access_keys=access_keys,
         bus=bus,
         instrument=instrument,
         instrument_settings=instrument_settings,

@@ -6,6 +6,7 @@ what it has (a token seen for the first time, an unknown id, a query) the applic
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -21,6 +22,7 @@ from tests.sessions import ADMIN_PASSWORD, bearer, log_in
 from tests.statements import statements_on
 
 IMAGE = "/api/v1/maintenance/images/daily-clear-deck.png"
+VIEW_SECONDS = 30.0  # generous: a bound, not a measure
 
 
 class CountingLane(HotReads):
@@ -109,10 +111,14 @@ def start_daily(client: ApiClient, headers: dict[str, str]) -> str:
     """Start Daily Maintenance; its run id once it waits at its first view."""
     started = client.post(f"/api/v1/maintenance/{procedure_id(client, headers)}", headers=headers)
     assert started.status_code == 200, started.text
-    for _ in range(200):
+    # Until a deadline, not for a number of polls: answered from memory, 200 polls took less
+    # time than a loaded machine takes to open the first view.
+    deadline = time.monotonic() + VIEW_SECONDS
+    while time.monotonic() < deadline:
         current = client.get("/mlprep/v1/runs/current", headers=headers)
         if current.status_code == 200 and current.json()["openView"] is not None:
             return str(started.json()["runId"])
+        time.sleep(0.01)
     pytest.fail("the run showed no view")
 
 

@@ -70,10 +70,21 @@ def test_login_keeps_the_token_private_and_never_the_password(
 
     assert stat.S_IMODE(profiles.stat().st_mode) == 0o600
     assert ADMIN_PASSWORD not in profiles.read_text()
-    assert cli.json("profiles") == [
-        {"name": "default", "url": instrument.base_url, "userName": "admin", "loggedIn": True}
+    listed = cli.json("profiles")
+    assert listed == [
+        {
+            "name": "default",
+            "url": instrument.base_url,
+            "userName": "admin",
+            "loggedIn": True,
+            "accessKey": listed[0]["accessKey"],
+            "tokenExpiresAt": listed[0]["tokenExpiresAt"],
+        }
     ]
-    assert "default*" in cli.ok("profiles")
+    assert re.fullmatch(r"…[A-Za-z0-9_-]{4}", listed[0]["accessKey"])
+    assert f"default* │ {instrument.base_url} │ admin │ key {listed[0]['accessKey']}, valid " in (
+        cli.ok("profiles")
+    )
 
 
 def test_profiles_name_servers_and_logout_forgets_the_token(
@@ -94,11 +105,13 @@ def test_profiles_name_servers_and_logout_forgets_the_token(
         "url": instrument.base_url,
         "userName": "admin",
         "expiresIn": 5,
+        "accessKey": login["accessKey"],
     }
     token = json.loads((cli.config_dir / "profiles.json").read_text())["profiles"]["lab"]["token"]
 
-    assert cli.ok("--profile", "lab", "logout") == (
-        f"Logged out of {instrument.base_url} (profile 'lab').\n"
+    assert cli.ok("logout", "--profile", "lab") == (  # the profile named after the command too
+        f"Logged out of {instrument.base_url} (profile 'lab'); access key {login['accessKey']} "
+        "revoked.\n"
     )
     with PrepClient(instrument.base_url, token=token) as revoked:
         assert revoked.check_authentication() is False
@@ -111,11 +124,39 @@ def test_a_wrong_password_is_exit_3_with_the_problem(cli: Cli, instrument: Serve
     assert message.startswith("error: Unauthorized:")
 
 
+def test_a_lockout_is_exit_3_as_documented(
+    cli: Cli, instrument: ServerProcess, prep: PrepClient
+) -> None:
+    prep.add_user("lena", "lenas password", "Operator")
+    wrong = ("login", instrument.base_url, "-u", "lena", "--password", "not hers!")
+    for _ in range(5):
+        cli.fails(3, *wrong)
+
+    message = cli.fails(
+        3, "login", instrument.base_url, "-u", "lena", "--password", "lenas password"
+    )
+
+    assert message.startswith("error: Too Many Requests:")
+
+
+def test_a_server_without_its_scheme_is_a_usage_error_naming_it(cli: Cli) -> None:
+    message = cli.fails(2, "login", "localhost:8080", "-u", "admin", "--password", "x")
+    elsewhere = cli.fails(2, "--url", "127.0.0.1:8080", "status")
+
+    assert message == (
+        "error: 'localhost:8080' is not a server URL: give it with http:// or https://, e.g. "
+        "http://localhost:8080"
+    )
+    assert "e.g. http://127.0.0.1:8080" in elsewhere
+
+
 def test_status_shows_what_is_due_and_the_run_in_progress(cli: Cli) -> None:
     human = cli.ok("status")
     status = cli.json("status")
 
-    assert "Due now (5):" in human and "Daily Maintenance (due now (never executed))" in human
+    assert human.startswith("PREP-SIM-0001 (simulated instrument), server ")
+    assert ": Healthy (database sqlite: ok)\n" in human
+    assert "Due now (5):" in human and "  Daily Maintenance: never executed\n" in human
     assert "No run in progress." in human
     assert status["health"]["simulated"] is True
     assert [p["name"] for p in status["due"]] == [p["name"] for p in status["procedures"]]
@@ -134,7 +175,7 @@ def test_procedures_ls_and_show(cli: Cli) -> None:
     assert {p["status"] for p in listed} == {"Expired"}
     assert shown["name"] == "Weekly Maintenance" and shown["status"] == "Expired"
     assert human.startswith(f"Weekly Maintenance ({shown['id']})\n")
-    assert "Due:           now (never executed)" in human
+    assert "Last executed: never\nDue:           now\n" in human
     assert "no procedure with the id or name 'nope'" in cli.fails(4, "procedures", "show", "nope")
 
 
@@ -160,7 +201,7 @@ def test_a_fault_retried_and_a_fault_aborted(cli: Cli, prep: PrepClient) -> None
     prep.plan_fault("tip_check", "Front")
     retried = cli.ok("procedures", "run", "daily", "--answer", "Yes", "--on-error", "retry")
     assert "Maintenance error" in retried and "Answered retry (--on-error)." in retried
-    assert "Daily Maintenance: Completed" in retried and "(Retry)" in retried
+    assert "Daily Maintenance: Completed" in retried and "(recovery: Retry)" in retried
 
     prep.plan_fault("tip_check", "Front")
     result = cli("procedures", "run", "daily", "--answer", "Yes")  # unattended errors abort
@@ -168,11 +209,25 @@ def test_a_fault_retried_and_a_fault_aborted(cli: Cli, prep: PrepClient) -> None
     assert "Daily Maintenance: Aborted" in result.stdout
 
 
-def test_a_view_the_options_cannot_answer_aborts_the_run(cli: Cli, prep: PrepClient) -> None:
-    message = cli.fails(1, "procedures", "run", "weekly")
+def test_options_that_cannot_answer_a_view_are_refused_before_the_start(
+    cli: Cli, prep: PrepClient
+) -> None:
+    no_text = cli.fails(2, "procedures", "run", "weekly")
+    no_such_answer = cli.fails(2, "procedures", "run", "daily", "--answer", "Maybe")
+    not_for_every_view = cli.fails(2, "procedures", "run", "daily", "--input", "x")
 
-    assert "asks for input; give it with --input TEXT" in message
-    assert prep.runs().items[0].state.value in ("Aborting", "Aborted")
+    assert no_text == (
+        "error: The view 'Cleaning agent lot number' of Weekly Maintenance asks for text: give "
+        "--input TEXT."
+    )
+    assert no_such_answer == (
+        "error: No view of Daily Maintenance allows the answer 'Maybe'; its views allow: Ok, "
+        "Cancel, Yes, No. (Error views are answered with --on-error.)"
+    )
+    assert "The view 'Deck wiped?' of Daily Maintenance needs --answer Yes or No" in (
+        not_for_every_view
+    )
+    assert prep.runs().total == 0  # nothing was started
 
 
 def test_a_second_run_is_a_conflict_and_abort_stops_the_first(cli: Cli, prep: PrepClient) -> None:
@@ -216,7 +271,9 @@ def test_errors_counters_and_uv(cli: Cli, prep: PrepClient) -> None:
         "Daily",
         "Weekly",
     ]
-    assert "EveryProtocolRun: " in cli.ok("uv", "options")
+    options = [line.split() for line in cli.ok("uv", "options").splitlines()]
+    assert options[0] == ["Never", "never", "(it", "stays", "Ok)"]  # not "Never: Never"
+    assert options[2] == ["Daily", "once", "a", "day", "(the", "setting", "now)"]
     assert cli.ok("uv", "set", "everyprotocolrun") == "The UV routine is now EveryProtocolRun.\n"
     assert cli.json("uv", "get") == {"interval": "EveryProtocolRun"}
     assert cli.ok("uv", "get") == "EveryProtocolRun\n"
@@ -228,13 +285,17 @@ def test_runs_ls_and_show(cli: Cli) -> None:
 
     page = cli.json("runs", "ls", "--limit", "5")
     assert page["items"][0]["id"] == done["id"] and page["total"] == 1
-    assert "1 of 1 runs." in cli.ok("runs", "ls")
+    listed = cli.ok("runs", "ls")
+    assert "1 of 1 runs." in listed
+    assert f"│ {done['id'][:8]} │ Weekly Maintenance │ Completed │" in listed  # fits 80 columns
+    assert cli.json("runs", "show", done["id"][:5])["id"] == done["id"]  # any unique start
     shown = cli.json("runs", "show", done["id"])
     assert shown["inputs"] == {"Cleaning agent lot number": "LOT-8"}
     human = cli.ok("runs", "show", done["id"])
     assert "Weekly Maintenance: Completed" in human
     assert "Cleaning agent lot number: Ok 'LOT-8'" in human
     cli.fails(4, "runs", "show", "f" * 32)
+    assert "no run whose id starts with 'zz'" in cli.fails(4, "runs", "show", "zz")
 
 
 def test_events_tail_filtered_by_code(cli: Cli, prep: PrepClient) -> None:
@@ -288,6 +349,7 @@ def test_sim_commands(cli: Cli, prep: PrepClient) -> None:
     # 90429.99993600001, just over the 90429.999936 the server reports.
     assert round((after - before) * 1_000_000) >= 86_400 * 1_000_000
     assert cli.ok("sim", "advance", "--hours", "1").startswith("The instrument's clock is now ")
+    assert "Say how far: --days, --hours" in cli.fails(2, "sim", "advance")
     assert cli.ok("sim", "clock").endswith(" s ahead)\n")
     planned = cli.json("sim", "fault", "leak_check", "--channel", "Rear", "--message", "Leak!")
     assert planned["plannedFaults"] == [

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import time
 
-from mlprep.client import PrepClient
+import pytest
+
+from mlprep.client import AsyncPrepClient, PrepClient, Unauthenticated
 from mlprep.contract.users import Role
 from tests.e2e.conftest import ServerFactory
 from tests.e2e.server import ServerProcess
@@ -48,3 +50,35 @@ def test_a_revoked_token_is_replaced_by_a_new_login(instrument: ServerProcess) -
                 assert dora.session.token != revoked
         finally:
             admin.remove_user("dora")
+
+
+def test_a_client_with_an_access_key_exchanges_it_again_until_it_is_revoked(
+    instrument: ServerProcess, prep: PrepClient
+) -> None:
+    issued = prep.add_access_key("admin", "a long script")
+    with PrepClient(instrument.base_url, access_key=issued.key) as keyed:  # no password held
+        assert len(keyed.procedures()) == 5
+        first = keyed.session.token
+        assert first is not None
+        with instrument.client() as http:
+            http.delete("/api/v1/authenticate", headers=bearer(first))  # the token revoked
+
+        assert len(keyed.procedures()) == 5  # a 401, the key exchanged again, the same call
+        assert keyed.session.token != first
+        prep.revoke_access_key("admin", issued.id)
+        with pytest.raises(Unauthenticated, match="revoked, or never issued here"):
+            keyed.procedures()
+
+
+@pytest.mark.anyio
+async def test_the_async_client_takes_an_access_key_too(
+    instrument: ServerProcess, prep: PrepClient
+) -> None:
+    issued = prep.add_access_key("admin", "an async script")
+    try:
+        async with AsyncPrepClient(instrument.base_url, access_key=issued.key) as keyed:
+            assert len(await keyed.procedures()) == 5
+            listed = await keyed.access_keys("admin")
+        assert issued.id in {key.id for key in listed}
+    finally:
+        prep.revoke_access_key("admin", issued.id)

@@ -57,6 +57,10 @@ def test_kill_while_waiting_for_a_view(server_factory: ServerFactory) -> None:
     assert server.kill() != 0
     server.start()
 
+    assert (  # the server's log says what it did, and why
+        f"run {run['id']} (Daily Maintenance) was unfinished at start-up (the server had stopped "
+        "while it ran); marked Interrupted: it is not resumed, start the procedure again"
+    ) in server.log()
     with server.client() as client:
         headers = bearer(log_in(client, "admin", ADMIN_PASSWORD))
         assert client.get("/mlprep/v1/runs/current", headers=headers).status_code == 204

@@ -24,6 +24,7 @@ from mlprep.api.problems import install_problem_handlers
 from mlprep.api.request_limits import RequestLimitsMiddleware
 from mlprep.api.route_table import RouteTable
 from mlprep.api.routes import (
+    access_keys,
     audit,
     authenticate,
     counters,
@@ -33,6 +34,7 @@ from mlprep.api.routes import (
     health,
     maintenance,
     metrics,
+    procedures,
     runs,
     simulator,
     users,
@@ -75,9 +77,11 @@ OUR_ROUTERS = (
     audit.router,
     metrics.router,
     runs.router,
+    procedures.router,
     events.router,
     simulator.router,
     users.router,
+    access_keys.router,
     counters.router,
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPBearer
 from starlette.requests import HTTPConnection
 
@@ -94,4 +94,25 @@ def requires(
         return principal
 
     check.__name__ = f"requires_{permission.value}"
+    return check
+
+
+def requires_self_or(
+    permission: Permission,
+) -> Callable[[Request, str | None, str], Coroutine[Any, Any, Principal]]:
+    """A dependency that admits the user the path names (`{userName}`, any letter case), and
+    anyone else only with `permission`: a user manages their own access keys, an administrator
+    anyone's."""
+
+    async def check(
+        request: Request,
+        token: Token,
+        user_name: Annotated[str, Path(alias="userName", description="The user's name")],
+    ) -> Principal:
+        principal = await _principal(request, token)
+        if principal.user_name.casefold() != user_name.casefold():
+            Authenticator.require(principal, permission)
+        return principal
+
+    check.__name__ = f"requires_self_or_{permission.value}"
     return check

@@ -8,6 +8,7 @@ import weakref
 from collections.abc import Callable
 
 from mlprep.audit import AuditTrail
+from mlprep.auth.access_keys import AccessKeys
 from mlprep.auth.inactivity import SessionActivity
 from mlprep.auth.lockout import LockoutPolicy
 from mlprep.auth.passwords import PasswordChecks
@@ -29,6 +30,8 @@ from mlprep.store.tokens import RevokedTokenStore
 from mlprep.store.users import UserRecord, UserStore
 
 BAD_CREDENTIALS = "The user name or password is incorrect."
+KEY_REVOKED = "The access key this token was exchanged for has been revoked; log in again."
+ACCESS_KEYS_OFF = "This server takes no access keys."
 logger = logging.getLogger("mlprep.auth")
 
 # mlprep has no password ageing (the vendor's example reports 0 too).
@@ -53,6 +56,7 @@ class Authenticator:
         end_sessions: SessionEnder,
         activity: SessionActivity,
         verified: VerifiedTokens | None = None,
+        access_keys: AccessKeys | None = None,
     ) -> None:
         self._users = users
         self._revoked = revoked
@@ -64,6 +68,7 @@ class Authenticator:
         self._end_sessions = end_sessions
         self._activity = activity
         self._verified = VerifiedTokens() if verified is None else verified
+        self._access_keys = access_keys
         self._refused = RefusedTokens()
         self._name_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary()
@@ -92,6 +97,31 @@ class Authenticator:
                 raise BadCredentialsError(BAD_CREDENTIALS)
             await asyncio.to_thread(self._lockout.succeeded, admission)
         return await asyncio.to_thread(self._logged_in, user, client)
+
+    async def login_with_access_key(self, key: str, client: str | None) -> AuthenticateResponse:
+        """A token for a valid access key, tied to the key (revoking the key ends it).
+
+        Raises BadCredentialsError for a key that is malformed, unknown or revoked.
+        """
+        return await asyncio.to_thread(self._exchange, key, client)
+
+    def _exchange(self, key: str, client: str | None) -> AuthenticateResponse:
+        if self._access_keys is None:
+            raise BadCredentialsError(ACCESS_KEYS_OFF)
+        try:
+            holder = self._access_keys.holder(key)
+        except AuthenticationError:
+            self._audit.record(
+                "login", actor=None, outcome="failure", client=client, detail="access key"
+            )
+            raise
+        self._audit.record(
+            "login",
+            actor=holder.user.user_name,
+            client=client,
+            detail=f"access key {holder.key_id[:8]} (…{holder.hint})",
+        )
+        return self._respond(holder.user, access_key_id=holder.key_id)
 
     def _failed(self, user_name: str, client: str | None, locks_out: bool) -> None:
         self._audit.record("login", actor=user_name, outcome="failure", client=client)
@@ -185,8 +215,13 @@ class Authenticator:
             raise AuthenticationError(
                 "The token was issued before the user's password or role changed; log in again."
             )
+        if claims.access_key_id and not self._key_exists(claims.access_key_id):
+            raise AuthenticationError(KEY_REVOKED)
         role = Role(user.role)
         return Principal(user.id, user.user_name, role, permissions_of(role), claims)
+
+    def _key_exists(self, key_id: str) -> bool:
+        return self._access_keys is not None and self._access_keys.exists(key_id)
 
     def _use_session(self, claims: TokenClaims, use: bool) -> None:
         if use:
@@ -205,11 +240,14 @@ class Authenticator:
             return
         generations = self._users.generations()
         revoked = self._revoked.revoked_among({p.claims.jti for _, p in remembered})
+        keys = {p.claims.access_key_id for _, p in remembered if p.claims.access_key_id}
+        live_keys = self._access_keys.existing_among(keys) if keys and self._access_keys else set()
         self._verified.forget(
             token
             for token, principal in remembered
             if generations.get(principal.user_id) != principal.claims.generation
             or principal.claims.jti in revoked
+            or (principal.claims.access_key_id and principal.claims.access_key_id not in live_keys)
         )
 
     def renew(self, principal: Principal) -> AuthenticateResponse:
@@ -218,7 +256,7 @@ class Authenticator:
         user = self._users.by_id(principal.user_id)
         if user is None:
             raise AuthenticationError("The token's user no longer exists.")
-        return self._respond(user, principal.claims.session)
+        return self._respond(user, principal.claims.session, principal.claims.access_key_id)
 
     def logout(self, principal: Principal, client: str | None) -> None:
         """Revoke the token the principal presented, and end the event streams it opened."""
@@ -241,10 +279,12 @@ class Authenticator:
         """Stop the password-checking threads."""
         self._password_checks.close()
 
-    def _respond(self, user: UserRecord, session_id: str | None = None) -> AuthenticateResponse:
+    def _respond(
+        self, user: UserRecord, session_id: str | None = None, access_key_id: str | None = None
+    ) -> AuthenticateResponse:
         permissions = sorted(p.value for p in permissions_of(Role(user.role)))
         token, claims = self._issuer.issue(
-            user.id, user.user_name, permissions, user.token_generation, session_id
+            user.id, user.user_name, permissions, user.token_generation, session_id, access_key_id
         )
         self._activity.started(claims)
         inactive_logout, logout_countdown = self._activity.minutes()

@@ -34,6 +34,8 @@ class TokenClaims:
     # The login session: the jti of the login's token, carried on by each renewal (the
     # inactivity logout counts the session's use, whichever of its tokens is used).
     session_id: str = ""
+    # The access key the token was exchanged for (auth/access_keys.py); revoking the key ends it.
+    access_key_id: str = ""
 
     @property
     def session(self) -> str:
@@ -57,8 +59,10 @@ class TokenIssuer:
         permissions: list[str],
         generation: int = 0,
         session_id: str | None = None,
+        access_key_id: str | None = None,
     ) -> tuple[str, TokenClaims]:
-        """A new signed token and its claims; a renewal names the session it continues."""
+        """A new signed token and its claims; a renewal names the session it continues, and a
+        token exchanged for an access key names the key."""
         now = self._clock.now().replace(microsecond=0)
         jti = self._ids.new_id()
         claims = TokenClaims(
@@ -70,8 +74,9 @@ class TokenIssuer:
             jti=jti,
             generation=generation,
             session_id=session_id or jti,
+            access_key_id=access_key_id or "",
         )
-        payload = {
+        payload: dict[str, object] = {
             "nameid": user_id,
             "given_name": user_name,
             "role": list(permissions),
@@ -81,6 +86,8 @@ class TokenIssuer:
             "gen": claims.generation,
             "sid": claims.session_id,
         }
+        if claims.access_key_id:
+            payload["akid"] = claims.access_key_id
         return jwt.encode(payload, self._secret, algorithm=ALGORITHM), claims
 
     def verify(self, token: str) -> TokenClaims:
@@ -113,6 +120,7 @@ class TokenIssuer:
                 jti=str(payload["jti"]),
                 generation=int(payload.get("gen", 0)),
                 session_id=str(payload.get("sid", "")),
+                access_key_id=str(payload.get("akid", "")),
             )
         except (TypeError, ValueError, OverflowError) as error:
             raise AuthenticationError("The token's claims are malformed.") from error

@@ -82,6 +82,16 @@ class VerifiedTokens:
                 if principal.user_id != user_id or (jti is not None and principal.claims.jti != jti)
             }
 
+    def forget_access_key(self, key_id: str) -> None:
+        """Forget the tokens exchanged for one access key (it was revoked)."""
+        with self._lock:
+            self.epoch += 1
+            self._principals = {
+                token: principal
+                for token, principal in self._principals.items()
+                if principal.claims.access_key_id != key_id
+            }
+
     def forget_expired(self, now: datetime) -> None:
         """Forget the tokens that have expired (they would be refused anyway)."""
         with self._lock:

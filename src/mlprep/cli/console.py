@@ -23,6 +23,7 @@ AUTHENTICATION = 3
 NOT_FOUND = 4
 CONFLICT = 5
 UNREACHABLE = 6
+ANSWERS_GO_ROUND = 7  # unattended answers made a run go round in circles; it was aborted
 
 
 def abort(message: str, code: int = 1) -> NoReturn:

@@ -1,21 +1,35 @@
-"""`mlprep errors`, `counters ls|reset`, `uv options|get|set` and `runs ls|show`."""
+"""`mlprep errors`, `counters ls|reset`, `uv options|get|set` and `runs ls|show|follow`."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from mlprep.cli.console import emit_json, out, when
-from mlprep.cli.procedures import report
+from mlprep.cli import console, run_procedure
+from mlprep.cli.console import abort, emit_json, out, when
 from mlprep.cli.remote import remote
+from mlprep.cli.run_procedure import report
 from mlprep.contract.maintenance import UvInterval
+
+if TYPE_CHECKING:
+    from mlprep.client import PrepClient
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
 counters = typer.Typer(help="The channels' usage counters.", no_args_is_help=True)
 uv = typer.Typer(help="The UV decontamination routine's interval.", no_args_is_help=True)
 runs = typer.Typer(help="The run history.", no_args_is_help=True)
+# What each UV setting means (the vendor's descriptions repeat the names: "Never: Never").
+UV_MEANINGS = {
+    UvInterval.NEVER: "never (it stays Ok)",
+    UvInterval.EVERY_PROTOCOL_RUN: "after every protocol run",
+    UvInterval.DAILY: "once a day",
+    UvInterval.WEEKLY: "once a week",
+}
+SHORT_ID = 8  # as `runs ls` shows ids; `runs show` takes any unique start of one
+FULL_ID = 32
+PAGE = 200
 
 
 def errors(context: typer.Context, as_json: JsonOption = False) -> None:
@@ -85,8 +99,18 @@ def uv_options(context: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         emit_json(options)
         return
+    current = _current_uv_interval(context)
+    table = Table("Interval", "UV Decontamination falls due", box=None, show_header=False)
     for option in options:
-        out.print(f"{option.name.value}: {option.description}")
+        meaning = UV_MEANINGS.get(option.name, option.description)
+        marker = " (the setting now)" if option.name is current else ""
+        table.add_row(option.name.value, f"{meaning}{marker}")
+    out.print(table)
+
+
+def _current_uv_interval(context: typer.Context) -> UvInterval | None:
+    with remote(context) as client:
+        return client.uv_routine_settings().interval
 
 
 @uv.command("get")
@@ -116,6 +140,9 @@ def uv_set(
     out.print(f"The UV routine is now {settings.interval.value}.")
 
 
+runs.command("follow")(run_procedure.follow)
+
+
 @runs.command("ls")
 def list_runs(
     context: typer.Context,
@@ -131,9 +158,10 @@ def list_runs(
         emit_json(page)
         return
     table = Table("Run", "Procedure", "State", "Started", "By")
+    table.columns[0].no_wrap = True
     for item in page.items:
         table.add_row(
-            item.id,
+            item.id[:SHORT_ID],
             item.procedure_name,
             item.state.value,
             when(item.started_at, now),
@@ -146,18 +174,42 @@ def list_runs(
 @runs.command("show")
 def show_run(
     context: typer.Context,
-    run_id: Annotated[str, typer.Argument(help="The run's id (from `runs ls`)")],
+    run_id: Annotated[str, typer.Argument(help="The run's id, or its start (from `runs ls`)")],
     as_json: JsonOption = False,
 ) -> None:
     """One run: its views with their answers, what was entered and measured, its errors."""
     with remote(context) as client:
-        found = client.run(run_id)
+        found = client.run(_full_run_id(client, run_id))
         now = client.health().now
     if as_json:
         emit_json(found)
         return
     report(found)
+    out.print(f"[dim]Run {found.id}[/dim]", highlight=False)
     for view in found.views:
         answer = view.result.value if view.result else "(open)"
         given = f" {view.input!r}" if view.input else ""
         out.print(f"  [dim]{when(view.created_at, now)}[/dim] {view.title}: {answer}{given}")
+
+
+def _full_run_id(client: PrepClient, run_id: str) -> str:
+    """The id of the one run whose id starts with `run_id` (a whole id is taken as it is)."""
+    wanted = run_id.strip().lower()
+    if len(wanted) >= FULL_ID:
+        return wanted
+    matches: list[str] = []
+    offset = 0
+    while True:
+        page = client.runs(offset, PAGE)
+        matches += [item.id for item in page.items if item.id.startswith(wanted)]
+        offset += len(page.items)
+        if not page.items or offset >= page.total or len(matches) > 1:
+            break
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        abort(
+            f"There is no run whose id starts with '{run_id}' (see `mlprep runs ls`).",
+            console.NOT_FOUND,
+        )
+    abort(f"More than one run's id starts with '{run_id}': give more of it.", console.USAGE)

@@ -1,11 +1,12 @@
-"""Named profiles: which server the commands talk to and the token they use, kept in the user's
-config directory (`profiles.json`, mode 0600: it holds tokens). Passwords are never kept."""
+"""Named profiles: which server the commands talk to, the access key `mlprep login` was issued
+there and the token last exchanged for it, kept in the user's config directory (`profiles.json`,
+mode 0600: it holds credentials). Passwords are never kept."""
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import platformdirs
@@ -16,11 +17,19 @@ DEFAULT_URL = "http://127.0.0.1:8080"
 
 @dataclass(frozen=True)
 class Profile:
-    """A server and, once logged in, the token and whose it is."""
+    """A server and, once logged in, whose login it is: its access key (which lasts until it is
+    revoked, by `mlprep logout` or an administrator) and the token in use."""
 
     url: str = DEFAULT_URL
     token: str | None = None
     user_name: str | None = None
+    access_key: str | None = None
+
+    @property
+    def logged_in(self) -> bool:
+        """Whether the profile holds a credential (whether the server still takes it is the
+        server's to say)."""
+        return self.token is not None or self.access_key is not None
 
 
 def config_dir() -> Path:
@@ -45,7 +54,11 @@ class Profiles:
             raise ValueError(
                 f"{self.path} is not valid JSON ({error}); delete it and log in again."
             ) from error
-        return {name: Profile(**fields) for name, fields in raw.get("profiles", {}).items()}
+        known = {f.name for f in fields(Profile)}
+        return {
+            name: Profile(**{key: value for key, value in kept.items() if key in known})
+            for name, kept in raw.get("profiles", {}).items()
+        }
 
     def get(self, name: str) -> Profile:
         """The profile `name`, or a fresh one on the default URL."""

@@ -1,20 +1,20 @@
-"""A run at the terminal: each step as it starts, a progress bar with the time left while an
-action runs (a 20 s tip check or a 15-minute UV lamp never looks frozen), and each view asked as
-a prompt, or answered unattended from the command's options."""
+"""A run at the terminal: each action as a progress bar with its time left while it runs (a 20 s
+tip check or a 15-minute UV lamp never looks frozen), then one line saying how it went (✓ passed,
+✗ failed with the error, ↷ skipped), and each view asked as a prompt once the bar is gone."""
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.prompt import Prompt
 
 from mlprep.cli.console import out
-from mlprep.client import Answer, ClientError, ViewPrompt
-from mlprep.client.runs import policy_answer
-from mlprep.contract.maintenance import ViewResult
-from mlprep.contract.runs import Run, RunState, StepKind, ViewKind
+from mlprep.client import Answer, ViewPrompt
+from mlprep.contract.maintenance import MaintenanceError, ViewResult
+from mlprep.contract.runs import Run, RunState, RunStep, StepKind, StepOutcome, View, ViewKind
 
 ERROR_CHOICES = {
     "retry": "Yes",
@@ -22,48 +22,92 @@ ERROR_CHOICES = {
     "abort": "Abort",
 }
 ERROR_HELP = "Retry repeats the failed action, Continue skips it, Abort ends the run."
-
-
-class UnattendedAnswerError(ClientError):
-    """A view came that the command's options cannot answer (and there is no one to ask)."""
+ALMOST_DONE = 0.99
 
 
 @dataclass
 class RunDisplay:
-    """Shows each action of a run as a progress bar with its time left, as `run_procedure`
-    reports the run (its `on_update`); views are shown by the answerer."""
+    """Shows a run's actions as `run_procedure` reports the run (`update`), and gets out of the
+    way of each view (`before_view`, `after_answer`): no bar is ever live under a prompt."""
 
     show: bool = True
     _progress: Progress | None = None
     _task: TaskID | None = None
-    _step: tuple[int, str | None] | None = None
-    _passed: int = 0  # the steps up to this one have been shown (or were views)
+    _bar_step: int | None = None
+    _reported: int = 0  # the steps up to this one have been reported (or were views)
+    _failures: set[str] = field(default_factory=set)  # errors already shown failed
 
     def update(self, run: Run) -> None:
+        """Hear of the run's latest state."""
         if not self.show:
             return
         progress = run.progress
-        step = (progress.step, progress.step_title)
-        if step != self._step:
-            self._finish_bar()
-            self._step = step
-            self._show_actions_passed(run)
-        if progress.action_seconds is not None and not run.state.is_terminal:
-            self._show_action(run)
-            self._passed = max(self._passed, progress.step)
-        if run.state.is_terminal:
-            self._finish_bar()
-
-    def _show_actions_passed(self, run: Run) -> None:
-        """Name the actions the run went through between two looks at it (a fast instrument
-        finishes them before a progress bar could show)."""
-        progress = run.progress
+        failing = _pending_error(run)
+        running = progress.action_seconds is not None and run.state is RunState.RUNNING
+        if self._bar_step is not None and (not running or self._bar_step != progress.step):
+            self._stop_bar()
+        if failing is not None:
+            self._show_failed(run, failing)
         reached = progress.step_count + 1 if run.state is RunState.COMPLETED else progress.step
-        for number in range(self._passed + 1, reached):
-            step = run.steps[number - 1] if number <= len(run.steps) else None
+        self._report_passed(run, reached)
+        if running and not run.state.is_terminal:
+            self._show_action(run)
+
+    def reported_up_to(self, step: int) -> None:
+        """Take the steps up to `step` as told already (a run followed from its middle)."""
+        self._reported = max(self._reported, step)
+
+    def before_view(self, run: Run) -> None:
+        """A view is about to be asked: no bar stays on screen, and a failed action says so."""
+        if not self.show:
+            return
+        self._stop_bar()
+        failing = _pending_error(run)
+        if failing is not None:
+            self._show_failed(run, failing)
+
+    def after_answer(self, run: Run, view: View, answer: Answer) -> None:
+        """Say what an answer leads to where it is not plain: an action skipped, or the same
+        view to be asked again."""
+        if not self.show:
+            return
+        step = run.progress.step
+        if view.kind is ViewKind.ERROR:
+            if str(answer.result) == ViewResult.OK.value:  # continue: the action is skipped
+                out.print(f"[yellow]↷[/yellow] {_step_label(run, step)} skipped.", highlight=False)
+                self._reported = max(self._reported, step)
+            return
+        repeats = _outcome_of(run, view, answer) is StepOutcome.REPEAT
+        if repeats:
+            onward = _results_going_on(run, view)
+            until = f" until it is answered {' or '.join(onward)}" if onward else ""
+            out.print(
+                f"[yellow]Answered {answer.result}: '{escape(view.title)}' is asked again"
+                f"{until}.[/yellow]",
+                highlight=False,
+            )
+
+    def close(self) -> None:
+        """Take any bar off the screen."""
+        self._stop_bar()
+
+    def _report_passed(self, run: Run, reached: int) -> None:
+        """A line for each action passed since the last look at the run (a fast instrument
+        finishes some before a bar could show)."""
+        for number in range(self._reported + 1, reached):
+            step = _step(run, number)
             if step is not None and step.kind is StepKind.ACTION:
-                out.print(f"[dim]Step {number}/{progress.step_count}:[/dim] {step.title}")
-        self._passed = max(self._passed, reached - 1)
+                out.print(f"[green]✓[/green] {_step_label(run, number)}", highlight=False)
+        self._reported = max(self._reported, reached - 1)
+
+    def _show_failed(self, run: Run, error: MaintenanceError) -> None:
+        if error.id in self._failures:
+            return
+        self._failures.add(error.id)
+        out.print(
+            f"[red]✗ {_step_label(run, error.step)} failed:[/red] {escape(error.response)}",
+            highlight=False,
+        )
 
     def _show_action(self, run: Run) -> None:
         progress = run.progress
@@ -76,36 +120,76 @@ class RunDisplay:
                 TextColumn("{task.percentage:>3.0f}%"),
                 TimeRemainingColumn(),
                 console=out,
-                transient=False,
+                transient=True,  # replaced by the line that says how the action went
             )
             self._progress.start()
+            self._bar_step = progress.step
             self._task = self._progress.add_task(
-                progress.step_title or "action",
+                escape(progress.step_title or "action"),
                 total=max(total, 0.001),
                 step=f"{progress.step}/{progress.step_count}",
             )
         if self._task is not None:
-            self._progress.update(self._task, completed=min(done, total))
+            # Never 100 % while it runs: whether it passed is known only at its end (the ✓ line).
+            self._progress.update(self._task, completed=min(done, total * ALMOST_DONE))
 
-    def _finish_bar(self) -> None:
-        if self._progress is not None and self._task is not None:
-            task = self._progress.tasks[0]
-            self._progress.update(self._task, completed=task.total)
+    def _stop_bar(self) -> None:
+        if self._progress is not None:
             self._progress.stop()
         self._progress = None
         self._task = None
+        self._bar_step = None
 
-    def close(self) -> None:
-        self._finish_bar()
+
+def _pending_error(run: Run) -> MaintenanceError | None:
+    """The error the run waits on an answer for, if it does."""
+    view = run.open_view
+    if view is None or view.kind is not ViewKind.ERROR:
+        return None
+    pending = [error for error in run.errors if error.resolved_at is None]
+    return pending[-1] if pending else None
+
+
+def _step(run: Run, number: int) -> RunStep | None:
+    return run.steps[number - 1] if 0 < number <= len(run.steps) else None
+
+
+def _step_label(run: Run, number: int) -> str:
+    step = _step(run, number)
+    title = step.title if step is not None else run.progress.step_title or "action"
+    return f"Step {number}/{run.progress.step_count}: {escape(title)}"
+
+
+def _view_step(run: Run, view: View) -> RunStep | None:
+    step = _step(run, run.progress.step)
+    if step is None or step.kind is not StepKind.VIEW or step.title != view.title:
+        return None
+    return step
+
+
+def _outcome_of(run: Run, view: View, answer: Answer) -> StepOutcome | None:
+    step = _view_step(run, view)
+    if step is None:
+        return None
+    chosen = str(answer.result).lower()
+    return next((a.then for a in step.answers if a.result.value.lower() == chosen), None)
+
+
+def _results_going_on(run: Run, view: View) -> list[str]:
+    step = _view_step(run, view)
+    if step is None:
+        return []
+    return [a.result.value for a in step.answers if a.then is StepOutcome.NEXT]
 
 
 def describe(prompt: ViewPrompt) -> None:
     """Print a view as the operator sees it: title, message, its image, what may be answered."""
     view = prompt.view
-    out.rule(f"[bold]{view.title}[/bold]")
-    out.print(view.message)
+    out.rule(f"[bold]{escape(view.title)}[/bold]")
+    out.print(escape(view.message))
     if prompt.image_url:
-        out.print(f"[dim]Image: {prompt.image_url}[/dim]")
+        # Never broken across lines: a terminal that wraps it keeps it one link.
+        out.print(f"[dim]Image: {escape(prompt.image_url)}[/dim]", soft_wrap=True)
     if view.kind is ViewKind.ERROR:
         out.print(f"[dim]{ERROR_HELP}[/dim]")
 
@@ -123,9 +207,7 @@ def ask(prompt: ViewPrompt) -> Answer:
             console=out,
         )
         return Answer(ERROR_CHOICES[choice.lower()])
-    text = None
-    if view.input_required:
-        text = Prompt.ask(view.title, console=out)
+    text = _ask_text(view) if view.input_required else None
     results = [result.value for result in view.results]
     if view.input_required and ViewResult.OK in view.results:
         return Answer(ViewResult.OK, text)
@@ -136,51 +218,18 @@ def ask(prompt: ViewPrompt) -> Answer:
     return Answer(chosen, text)
 
 
-@dataclass(frozen=True)
-class UnattendedAnswers:
-    """`--answer` and `--input`: each view gets RESULT where it allows it, else Ok; input views
-    get TEXT. (Error views follow `--on-error`.)"""
-
-    result: str | None
-    text: str | None
-    announce: bool = True
-
-    def __call__(self, prompt: ViewPrompt) -> Answer:
-        view = prompt.view
-        if self.announce:
-            describe(prompt)
-        allowed = {result.value.lower(): result for result in view.results}
-        wanted = (self.result or "Ok").lower()
-        chosen = allowed.get(wanted) or allowed.get("ok")
-        if chosen is None:
-            raise UnattendedAnswerError(
-                f"The view '{view.title}' allows {', '.join(r.value for r in view.results)}; "
-                f"answer it with --answer."
-            )
-        if view.input_required and self.text is None:
-            raise UnattendedAnswerError(
-                f"The view '{view.title}' asks for input; give it with --input TEXT."
-            )
-        text = self.text if view.input_required else None
-        if self.announce:
-            given = f" with {text!r}" if text is not None else ""
-            out.print(f"[dim]Answered {chosen.value}{given}.[/dim]")
-        return Answer(chosen, text)
-
-
-@dataclass(frozen=True)
-class ErrorPolicyAnswers:
-    """`--on-error`: every Error view answered the same way (retry, continue or abort)."""
-
-    policy: str
-    announce: bool = True
-
-    def __call__(self, prompt: ViewPrompt) -> Answer:
-        answer = policy_answer(self.policy)
-        if self.announce:
-            describe(prompt)
-            out.print(f"[dim]Answered {self.policy} (--on-error).[/dim]")
-        return answer
+def _ask_text(view: View) -> str:
+    """The text an input view asks for, asked again until some is given (as the console does):
+    an empty answer is a slip of the Enter key, not a choice to end the run."""
+    while True:
+        text = Prompt.ask(escape(view.title), console=out).strip()
+        if text:
+            return text
+        out.print(
+            f"[yellow]'{escape(view.title)}' needs an answer; type it, or press Ctrl-C to stop "
+            "the run.[/yellow]",
+            highlight=False,
+        )
 
 
 def interactive() -> bool:

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from mlprep.cli.console import emit_json, out
+from mlprep.cli import console
+from mlprep.cli.console import abort, emit_json, out
 from mlprep.cli.remote import remote
 from mlprep.contract.maintenance import Channel
 from mlprep.contract.simulator import SimulatedOperation, SimulatorFaults
@@ -36,6 +37,12 @@ def advance(
     as_json: JsonOption = False,
 ) -> None:
     """Move the clock forward, so that procedures fall due."""
+    if not (days or hours or minutes or seconds):
+        abort(
+            "Say how far: --days, --hours, --minutes or --seconds (e.g. `mlprep sim advance "
+            "--days 1`).",
+            console.USAGE,
+        )
     with remote(context) as client:
         now = client.advance_clock(days, hours, minutes, seconds)
     if as_json:

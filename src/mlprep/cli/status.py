@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from mlprep.cli.console import emit_json, out, when
-from mlprep.cli.procedures import NEVER_EXECUTED
 from mlprep.cli.remote import remote
 from mlprep.contract.maintenance import ProcedureStatus
 
@@ -27,14 +26,18 @@ def status(
         return
     kind = "simulated" if health.simulated else "real"
     out.print(
-        f"{health.serial_number} ({kind} instrument), server {health.version}, "
-        f"database {health.database}: {health.status}"
+        f"{health.serial_number} ({kind} instrument), server {health.version}: "
+        f"{health.status} (database {health.database})"
     )
     if due:
         out.print(f"[bold]Due now ({len(due)}):[/bold]")
         for procedure in sorted(due, key=lambda p: p.due_date_time):
-            due_at = when(procedure.due_date_time, health.now, NEVER_EXECUTED)
-            out.print(f"  {procedure.name} (due {due_at})")
+            if procedure.last_execution_time.year == 1:
+                out.print(f"  {procedure.name}: never executed")
+            else:
+                out.print(
+                    f"  {procedure.name}: due since {when(procedure.due_date_time, health.now)}"
+                )
     else:
         upcoming = min(procedures, key=lambda p: p.due_date_time, default=None)
         after = (

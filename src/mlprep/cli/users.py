@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Protocol
 import typer
 from rich.table import Table
 
-from mlprep.cli import console
+from mlprep.cli import access_keys, console
 from mlprep.cli.console import abort, emit_json, out
 from mlprep.cli.remote import remote
 from mlprep.contract.users import Role, User
@@ -24,6 +24,7 @@ app = typer.Typer(
     help="Manage users: over the server, or with --data-dir directly in its database.",
     no_args_is_help=True,
 )
+app.add_typer(access_keys.app, name="keys")
 
 DataDir = Annotated[
     Path | None,

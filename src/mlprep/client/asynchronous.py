@@ -40,6 +40,7 @@ from mlprep.client.runs import (
     view_to_answer,
 )
 from mlprep.client.session import Credentials, Session
+from mlprep.contract.access_keys import AccessKey, IssuedAccessKey
 from mlprep.contract.audit import AuditPage
 from mlprep.contract.authenticate import AuthenticateResponse
 from mlprep.contract.health import Health
@@ -55,7 +56,7 @@ from mlprep.contract.maintenance import (
     UvRoutineSettings,
     ViewResult,
 )
-from mlprep.contract.runs import Run, RunPage, View
+from mlprep.contract.runs import Run, RunPage, RunStep, View
 from mlprep.contract.simulator import (
     HepaPressureDrop,
     ProtocolRun,
@@ -72,10 +73,10 @@ T = TypeVar("T")
 class AsyncPrepClient:
     """A client of one mlprep server (or a real instrument, for the vendor's operations).
 
-    Give a `token`, or `user_name` and `password` (logged in on first use, and again whenever the
-    token cannot be renewed). The token is renewed before it expires, and once more on a 401, so
-    a long script never sees an expiry. `prefix` is `/api/v1` or `/NimbusLite/api/v1`.
-    Use it as a context manager, or call `close()`.
+    Give a `token`, an `access_key`, or `user_name` and `password` (exchanged or logged in on
+    first use, and again whenever the token cannot be renewed). The token is renewed before it
+    expires, and once more on a 401, so a long script never sees an expiry. `prefix` is
+    `/api/v1` or `/NimbusLite/api/v1`. Use it as a context manager, or call `close()`.
     """
 
     def __init__(
@@ -85,6 +86,7 @@ class AsyncPrepClient:
         token: str | None = None,
         user_name: str | None = None,
         password: str | None = None,
+        access_key: str | None = None,
         prefix: str = VENDOR_PREFIX,
         timeout: float = 10.0,
         retries: int = 2,
@@ -95,7 +97,7 @@ class AsyncPrepClient:
         credentials = Credentials(user_name, password) if user_name and password else None
         self.base_url = base_url.rstrip("/")
         self.prefix = prefix
-        self.session = Session(token, credentials, clock)
+        self.session = Session(token, credentials, clock, access_key)
         self._retries = retries
         self._sleep = sleep
         self._http = httpx.AsyncClient(
@@ -145,8 +147,7 @@ class AsyncPrepClient:
     async def _ensure_fresh_token(self) -> None:
         session = self.session
         if session.token is None:
-            if session.credentials is not None:
-                await self.login()
+            await self._log_in_again()
             return
         if not session.due_for_renewal:
             return
@@ -156,8 +157,7 @@ class AsyncPrepClient:
                 return
             except Unauthenticated:
                 pass
-        if session.credentials is not None:
-            await self.login()
+        await self._log_in_again()
 
     async def close(self) -> None:
         """Close the connections."""
@@ -187,12 +187,28 @@ class AsyncPrepClient:
         self.session.use(answer.token, answer)
         return answer
 
+    async def login_with_access_key(self, access_key: str | None = None) -> AuthenticateResponse:
+        """Exchange an access key (the given one, else the one held) for a token, used from now
+        on; the key is held to get the next one. Raises Unauthenticated (revoked or unknown)."""
+        if access_key is not None:
+            self.session.access_key = access_key
+        key = self.session.access_key
+        if key is None:
+            raise ValueError("login_with_access_key() needs an access key.")
+        answer = await self.send(calls.login_with_access_key(key))
+        if answer.token is None:
+            raise Unauthenticated.without_response("The server answered the login without a token.")
+        self.session.use(answer.token, answer)
+        return answer
+
     async def logout(self) -> None:
-        """Log out: the server revokes the token; the client forgets it and its password."""
+        """Log out: the server revokes the token; the client forgets it, and the password or
+        access key it held."""
         if self.session.token is not None:
             await self._exchange(calls.logout())
         self.session.forget()
         self.session.credentials = None
+        self.session.access_key = None  # (still valid on the server: see revoke_access_key)
 
     async def renew_token(self) -> AuthenticateResponse:
         """Exchange the token for a fresh one (which the client uses from now on)."""
@@ -225,6 +241,11 @@ class AsyncPrepClient:
     async def find_procedure(self, id_or_name: str) -> MaintenanceProcedure:
         """The procedure with this id or name (any letter case). Raises NotFound."""
         return resolve_procedure(await self.procedures(), id_or_name)
+
+    async def procedure_steps(self, procedure_id: str) -> list[RunStep]:
+        """A procedure's steps: each action, and each view with what its results do (mlprep's
+        own, for checking answers before a start). Raises NotFound."""
+        return await self.send(calls.procedure_steps(procedure_id))
 
     async def start_procedure(self, procedure_id: str) -> StartedRun:
         """Start a run. Raises Conflict while another runs, NotFound for an unknown id."""
@@ -326,6 +347,18 @@ class AsyncPrepClient:
         """Remove a user; their tokens stop working. Conflict for the last admin."""
         return await self.send(calls.remove_user(user_name))
 
+    async def access_keys(self, user_name: str) -> list[AccessKey]:
+        """A user's access keys (your own, or anyone's with ModifyUsers); never their secrets."""
+        return await self.send(calls.access_keys(user_name))
+
+    async def add_access_key(self, user_name: str, label: str) -> IssuedAccessKey:
+        """A new access key for a user, with its secret (shown this once): for the CLI or CI."""
+        return await self.send(calls.add_access_key(user_name, label))
+
+    async def revoke_access_key(self, user_name: str, key_id: str) -> None:
+        """Revoke an access key: the tokens issued from it stop working. Raises NotFound."""
+        return await self.send(calls.revoke_access_key(user_name, key_id))
+
     async def simulator(self) -> SimulatorState:
         """Everything the simulator is set to (ControlSimulator)."""
         return await self.send(calls.simulator())
@@ -394,7 +427,11 @@ class AsyncPrepClient:
         )
 
     async def _log_in_again(self) -> bool:
-        """Log in once more if a password is held (a stream's token was refused)."""
+        """Get a new token from the access key or the password held, if one is (the token was
+        refused, or has expired); whether one was held."""
+        if self.session.access_key is not None:
+            await self.login_with_access_key()
+            return True
         if self.session.credentials is None:
             return False
         await self.login()
@@ -412,37 +449,72 @@ class AsyncPrepClient:
         on_error: ErrorPolicy | str | Answerer | None = None,
         on_update: Callable[[Run], None] | None = None,
         poll_seconds: float = 1.0,
+        abort_if_stopped: bool = True,
     ) -> Run:
         """Run a procedure (by id or name) to its end and return the finished run.
 
         `answer(prompt)` is called for each view and returns an `Answer` (or just a result such
         as "Ok"); `prompt.image()` fetches the view's image. `on_error` answers Error views:
         "retry", "continue", "abort", or a callback. `on_update(run)` hears of every change.
-        If the caller stops it (an exception, Ctrl-C), the run is aborted.
+        If the caller stops it (an exception, Ctrl-C), the run is aborted, unless
+        `abort_if_stopped` is False: then it is left as it is (waiting for an answer, say), for
+        the caller to decide.
         """
         procedure_id = (await self.find_procedure(procedure)).id
         async with self.events() as events:  # subscribed before the start: nothing is missed
             started = await self.start_procedure(procedure_id)
-            answered: set[str] = set()
-            try:
-                while True:
-                    run = await self.run(started.run_id)
-                    if on_update is not None:
-                        on_update(run)
-                    if run.state.is_terminal:
-                        return run
-                    view = view_to_answer(run, answered)
-                    if view is None:
-                        await events.next(timeout=poll_seconds)
-                        continue
-                    reply = await self._answer(view, run, answer, on_error)
-                    answered.add(view.view_id)
-                    # Answered elsewhere first (404 or 409): the first answer wins.
-                    with contextlib.suppress(NotFound, Conflict):
-                        await self.close_view(view.view_id, reply.result, reply.input)
-            except BaseException:
-                await self._abort_quietly(started.run_id)
-                raise
+            return await self._follow(
+                started.run_id, events, answer, on_error, on_update, poll_seconds, abort_if_stopped
+            )
+
+    async def follow_run(
+        self,
+        run_id: str,
+        answer: Answerer | None = None,
+        *,
+        on_error: ErrorPolicy | str | Answerer | None = None,
+        on_update: Callable[[Run], None] | None = None,
+        poll_seconds: float = 1.0,
+        abort_if_stopped: bool = True,
+    ) -> Run:
+        """Follow a run that is already going (one left waiting, or started elsewhere) to its
+        end, answering its views as `run_procedure` does; the finished run."""
+        async with self.events() as events:
+            return await self._follow(
+                run_id, events, answer, on_error, on_update, poll_seconds, abort_if_stopped
+            )
+
+    async def _follow(
+        self,
+        run_id: str,
+        events: AsyncEventSubscription,
+        answer: Answerer | None,
+        on_error: ErrorPolicy | str | Answerer | None,
+        on_update: Callable[[Run], None] | None,
+        poll_seconds: float,
+        abort_if_stopped: bool,
+    ) -> Run:
+        answered: set[str] = set()
+        try:
+            while True:
+                run = await self.run(run_id)
+                if on_update is not None:
+                    on_update(run)
+                if run.state.is_terminal:
+                    return run
+                view = view_to_answer(run, answered)
+                if view is None:
+                    await events.next(timeout=poll_seconds)
+                    continue
+                reply = await self._answer(view, run, answer, on_error)
+                answered.add(view.view_id)
+                # Answered elsewhere first (404 or 409): the first answer wins.
+                with contextlib.suppress(NotFound, Conflict):
+                    await self.close_view(view.view_id, reply.result, reply.input)
+        except BaseException:
+            if abort_if_stopped:
+                await self._abort_quietly(run_id)
+            raise
 
     async def _answer(
         self,

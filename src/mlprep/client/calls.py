@@ -16,6 +16,7 @@ import httpx
 from pydantic import TypeAdapter
 
 from mlprep.client.errors import UnexpectedResponse
+from mlprep.contract.access_keys import AccessKey, IssuedAccessKey
 from mlprep.contract.audit import AuditPage
 from mlprep.contract.authenticate import AuthenticateResponse
 from mlprep.contract.health import Health
@@ -31,7 +32,7 @@ from mlprep.contract.maintenance import (
     UvRoutineSettings,
     ViewResult,
 )
-from mlprep.contract.runs import Run, RunPage
+from mlprep.contract.runs import Run, RunPage, RunStep
 from mlprep.contract.simulator import (
     HepaPressureDrop,
     ProtocolRun,
@@ -136,6 +137,17 @@ def login(user_name: str, password: str) -> Call[AuthenticateResponse]:
     )
 
 
+def login_with_access_key(access_key: str) -> Call[AuthenticateResponse]:
+    return Call(
+        "POST",
+        OURS,
+        "authenticate/access-key",
+        model(AuthenticateResponse),
+        json={"accessKey": access_key},
+        authenticated=False,
+    )
+
+
 def logout() -> Call[None]:
     return Call("DELETE", VENDOR, "authenticate", nothing)
 
@@ -163,6 +175,11 @@ def procedures() -> Call[list[MaintenanceProcedure]]:
 def procedure(procedure_id: str) -> Call[MaintenanceProcedureDetails]:
     path = f"maintenance/{segment(procedure_id)}"
     return Call("GET", VENDOR, path, model(MaintenanceProcedureDetails))
+
+
+def procedure_steps(procedure_id: str) -> Call[list[RunStep]]:
+    path = f"procedures/{segment(procedure_id)}/steps"
+    return Call("GET", OURS, path, model(list[RunStep]))
 
 
 def start_procedure(procedure_id: str) -> Call[StartedRun]:
@@ -273,6 +290,20 @@ def unlock_user(user_name: str) -> Call[User]:
 
 def remove_user(user_name: str) -> Call[None]:
     return Call("DELETE", OURS, f"users/{segment(user_name)}", nothing)
+
+
+def access_keys(user_name: str) -> Call[list[AccessKey]]:
+    return Call("GET", OURS, f"users/{segment(user_name)}/access-keys", model(list[AccessKey]))
+
+
+def add_access_key(user_name: str, label: str) -> Call[IssuedAccessKey]:
+    path = f"users/{segment(user_name)}/access-keys"
+    return Call("POST", OURS, path, model(IssuedAccessKey), json={"label": label})
+
+
+def revoke_access_key(user_name: str, key_id: str) -> Call[None]:
+    path = f"users/{segment(user_name)}/access-keys/{segment(key_id)}"
+    return Call("DELETE", OURS, path, nothing)
 
 
 def simulator() -> Call[SimulatorState]:

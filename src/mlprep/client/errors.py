@@ -54,10 +54,12 @@ class ProblemError(ClientError):
 
     @property
     def message(self) -> str:
-        """`title: detail`, or the title alone when there is no detail."""
-        if self.problem.detail:
-            return f"{self.problem.title}: {self.problem.detail}"
-        return self.problem.title
+        """`title: detail` (`title. detail` where the title is a sentence, as ASP.NET's title of
+        a validation problem is), or the title alone when there is no detail."""
+        title, detail = self.problem.title, self.problem.detail
+        if not detail:
+            return title
+        return f"{title} {detail}" if title.endswith((".", "!", "?")) else f"{title}: {detail}"
 
 
 class BadRequest(ProblemError):

@@ -3,7 +3,7 @@
 The token's `exp` claim says when it expires (read without checking the signature, which only the
 server can). It is renewed once less than a fifth of its life (and at least 15 s) is left, so a
 caller never sees an expiry while the client is in use; a long idle gap is bridged by logging in
-again when the client holds a password.
+again when the client holds an access key (exchanged for a new token) or a password.
 """
 
 from __future__ import annotations
@@ -48,8 +48,10 @@ class Session:
         token: str | None = None,
         credentials: Credentials | None = None,
         clock: Callable[[], float] = time.time,
+        access_key: str | None = None,
     ) -> None:
         self.credentials = credentials
+        self.access_key = access_key
         self._clock = clock
         self.token: str | None = None
         self.user_name: str | None = None
@@ -67,6 +69,11 @@ class Session:
             self.expires_at = self._issued_at + answer.expires_in * 60
         if answer is not None and answer.user_name:
             self.user_name = answer.user_name
+
+    @property
+    def can_log_in(self) -> bool:
+        """Whether a new token can be had without the caller: an access key or a password."""
+        return self.access_key is not None or self.credentials is not None
 
     def forget(self) -> None:
         """Drop the token (after a logout)."""

@@ -38,6 +38,7 @@ from mlprep.client.runs import (
     view_to_answer,
 )
 from mlprep.client.session import Credentials, Session
+from mlprep.contract.access_keys import AccessKey, IssuedAccessKey
 from mlprep.contract.audit import AuditPage
 from mlprep.contract.authenticate import AuthenticateResponse
 from mlprep.contract.health import Health
@@ -53,7 +54,7 @@ from mlprep.contract.maintenance import (
     UvRoutineSettings,
     ViewResult,
 )
-from mlprep.contract.runs import Run, RunPage, View
+from mlprep.contract.runs import Run, RunPage, RunStep, View
 from mlprep.contract.simulator import (
     HepaPressureDrop,
     ProtocolRun,
@@ -70,10 +71,10 @@ T = TypeVar("T")
 class PrepClient:
     """A client of one mlprep server (or a real instrument, for the vendor's operations).
 
-    Give a `token`, or `user_name` and `password` (logged in on first use, and again whenever the
-    token cannot be renewed). The token is renewed before it expires, and once more on a 401, so
-    a long script never sees an expiry. `prefix` is `/api/v1` or `/NimbusLite/api/v1`.
-    Use it as a context manager, or call `close()`.
+    Give a `token`, an `access_key`, or `user_name` and `password` (exchanged or logged in on
+    first use, and again whenever the token cannot be renewed). The token is renewed before it
+    expires, and once more on a 401, so a long script never sees an expiry. `prefix` is
+    `/api/v1` or `/NimbusLite/api/v1`. Use it as a context manager, or call `close()`.
     """
 
     def __init__(
@@ -83,6 +84,7 @@ class PrepClient:
         token: str | None = None,
         user_name: str | None = None,
         password: str | None = None,
+        access_key: str | None = None,
         prefix: str = VENDOR_PREFIX,
         timeout: float = 10.0,
         retries: int = 2,
@@ -93,7 +95,7 @@ class PrepClient:
         credentials = Credentials(user_name, password) if user_name and password else None
         self.base_url = base_url.rstrip("/")
         self.prefix = prefix
-        self.session = Session(token, credentials, clock)
+        self.session = Session(token, credentials, clock, access_key)
         self._retries = retries
         self._sleep = sleep
         self._http = httpx.Client(
@@ -143,8 +145,7 @@ class PrepClient:
     def _ensure_fresh_token(self) -> None:
         session = self.session
         if session.token is None:
-            if session.credentials is not None:
-                self.login()
+            self._log_in_again()
             return
         if not session.due_for_renewal:
             return
@@ -154,8 +155,7 @@ class PrepClient:
                 return
             except Unauthenticated:
                 pass
-        if session.credentials is not None:
-            self.login()
+        self._log_in_again()
 
     def close(self) -> None:
         """Close the connections."""
@@ -185,12 +185,28 @@ class PrepClient:
         self.session.use(answer.token, answer)
         return answer
 
+    def login_with_access_key(self, access_key: str | None = None) -> AuthenticateResponse:
+        """Exchange an access key (the given one, else the one held) for a token, used from now
+        on; the key is held to get the next one. Raises Unauthenticated (revoked or unknown)."""
+        if access_key is not None:
+            self.session.access_key = access_key
+        key = self.session.access_key
+        if key is None:
+            raise ValueError("login_with_access_key() needs an access key.")
+        answer = self.send(calls.login_with_access_key(key))
+        if answer.token is None:
+            raise Unauthenticated.without_response("The server answered the login without a token.")
+        self.session.use(answer.token, answer)
+        return answer
+
     def logout(self) -> None:
-        """Log out: the server revokes the token; the client forgets it and its password."""
+        """Log out: the server revokes the token; the client forgets it, and the password or
+        access key it held."""
         if self.session.token is not None:
             self._exchange(calls.logout())
         self.session.forget()
         self.session.credentials = None
+        self.session.access_key = None  # (still valid on the server: see revoke_access_key)
 
     def renew_token(self) -> AuthenticateResponse:
         """Exchange the token for a fresh one (which the client uses from now on)."""
@@ -223,6 +239,11 @@ class PrepClient:
     def find_procedure(self, id_or_name: str) -> MaintenanceProcedure:
         """The procedure with this id or name (any letter case). Raises NotFound."""
         return resolve_procedure(self.procedures(), id_or_name)
+
+    def procedure_steps(self, procedure_id: str) -> list[RunStep]:
+        """A procedure's steps: each action, and each view with what its results do (mlprep's
+        own, for checking answers before a start). Raises NotFound."""
+        return self.send(calls.procedure_steps(procedure_id))
 
     def start_procedure(self, procedure_id: str) -> StartedRun:
         """Start a run. Raises Conflict while another runs, NotFound for an unknown id."""
@@ -320,6 +341,18 @@ class PrepClient:
         """Remove a user; their tokens stop working. Conflict for the last admin."""
         return self.send(calls.remove_user(user_name))
 
+    def access_keys(self, user_name: str) -> list[AccessKey]:
+        """A user's access keys (your own, or anyone's with ModifyUsers); never their secrets."""
+        return self.send(calls.access_keys(user_name))
+
+    def add_access_key(self, user_name: str, label: str) -> IssuedAccessKey:
+        """A new access key for a user, with its secret (shown this once): for the CLI or CI."""
+        return self.send(calls.add_access_key(user_name, label))
+
+    def revoke_access_key(self, user_name: str, key_id: str) -> None:
+        """Revoke an access key: the tokens issued from it stop working. Raises NotFound."""
+        return self.send(calls.revoke_access_key(user_name, key_id))
+
     def simulator(self) -> SimulatorState:
         """Everything the simulator is set to (ControlSimulator)."""
         return self.send(calls.simulator())
@@ -388,7 +421,11 @@ class PrepClient:
         )
 
     def _log_in_again(self) -> bool:
-        """Log in once more if a password is held (a stream's token was refused)."""
+        """Get a new token from the access key or the password held, if one is (the token was
+        refused, or has expired); whether one was held."""
+        if self.session.access_key is not None:
+            self.login_with_access_key()
+            return True
         if self.session.credentials is None:
             return False
         self.login()
@@ -406,37 +443,72 @@ class PrepClient:
         on_error: ErrorPolicy | str | Answerer | None = None,
         on_update: Callable[[Run], None] | None = None,
         poll_seconds: float = 1.0,
+        abort_if_stopped: bool = True,
     ) -> Run:
         """Run a procedure (by id or name) to its end and return the finished run.
 
         `answer(prompt)` is called for each view and returns an `Answer` (or just a result such
         as "Ok"); `prompt.image()` fetches the view's image. `on_error` answers Error views:
         "retry", "continue", "abort", or a callback. `on_update(run)` hears of every change.
-        If the caller stops it (an exception, Ctrl-C), the run is aborted.
+        If the caller stops it (an exception, Ctrl-C), the run is aborted, unless
+        `abort_if_stopped` is False: then it is left as it is (waiting for an answer, say), for
+        the caller to decide.
         """
         procedure_id = self.find_procedure(procedure).id
         with self.events() as events:  # subscribed before the start: nothing is missed
             started = self.start_procedure(procedure_id)
-            answered: set[str] = set()
-            try:
-                while True:
-                    run = self.run(started.run_id)
-                    if on_update is not None:
-                        on_update(run)
-                    if run.state.is_terminal:
-                        return run
-                    view = view_to_answer(run, answered)
-                    if view is None:
-                        events.next(timeout=poll_seconds)
-                        continue
-                    reply = self._answer(view, run, answer, on_error)
-                    answered.add(view.view_id)
-                    # Answered elsewhere first (404 or 409): the first answer wins.
-                    with contextlib.suppress(NotFound, Conflict):
-                        self.close_view(view.view_id, reply.result, reply.input)
-            except BaseException:
-                self._abort_quietly(started.run_id)
-                raise
+            return self._follow(
+                started.run_id, events, answer, on_error, on_update, poll_seconds, abort_if_stopped
+            )
+
+    def follow_run(
+        self,
+        run_id: str,
+        answer: Answerer | None = None,
+        *,
+        on_error: ErrorPolicy | str | Answerer | None = None,
+        on_update: Callable[[Run], None] | None = None,
+        poll_seconds: float = 1.0,
+        abort_if_stopped: bool = True,
+    ) -> Run:
+        """Follow a run that is already going (one left waiting, or started elsewhere) to its
+        end, answering its views as `run_procedure` does; the finished run."""
+        with self.events() as events:
+            return self._follow(
+                run_id, events, answer, on_error, on_update, poll_seconds, abort_if_stopped
+            )
+
+    def _follow(
+        self,
+        run_id: str,
+        events: EventSubscription,
+        answer: Answerer | None,
+        on_error: ErrorPolicy | str | Answerer | None,
+        on_update: Callable[[Run], None] | None,
+        poll_seconds: float,
+        abort_if_stopped: bool,
+    ) -> Run:
+        answered: set[str] = set()
+        try:
+            while True:
+                run = self.run(run_id)
+                if on_update is not None:
+                    on_update(run)
+                if run.state.is_terminal:
+                    return run
+                view = view_to_answer(run, answered)
+                if view is None:
+                    events.next(timeout=poll_seconds)
+                    continue
+                reply = self._answer(view, run, answer, on_error)
+                answered.add(view.view_id)
+                # Answered elsewhere first (404 or 409): the first answer wins.
+                with contextlib.suppress(NotFound, Conflict):
+                    self.close_view(view.view_id, reply.result, reply.input)
+        except BaseException:
+            if abort_if_stopped:
+                self._abort_quietly(run_id)
+            raise
 
     def _answer(
         self,

@@ -82,12 +82,38 @@ class StepKind(StrEnum):
     ACTION = "Action"
 
 
+class StepOutcome(StrEnum):
+    """What answering a step's view with one result does."""
+
+    NEXT = "next"
+    REPEAT = "repeat"
+    ABORT = "abort"
+
+
+class StepAnswer(WireModel):
+    """One result a step's view allows, and what it leads to."""
+
+    result: ViewResult
+    then: StepOutcome = Field(
+        description="next: the run goes on; repeat: the same view is asked again; abort: the "
+        "run ends Aborted"
+    )
+
+
 class RunStep(WireModel):
     """One step of a run's procedure, as the catalogue defines it."""
 
     title: str
     kind: StepKind
     seconds: float | None = Field(description="An action's duration on the instrument's clock")
+    view_kind: ViewKind | None = Field(default=None, description="A view step's kind")
+    answers: list[StepAnswer] = Field(
+        default_factory=list, description="A view step's allowed results and what each does"
+    )
+    input_required: bool = Field(default=False, description="A view step that asks for text")
+    conditional: bool = Field(
+        default=False, description="A view step shown only when an earlier reading calls for it"
+    )
 
 
 class Run(WireModel):
@@ -137,7 +163,9 @@ __all__ = [
     "RunState",
     "RunStep",
     "RunSummary",
+    "StepAnswer",
     "StepKind",
+    "StepOutcome",
     "View",
     "ViewKind",
 ]

@@ -508,7 +508,14 @@ class RunEngine:
         was acknowledged, else Interrupted."""
         ended = self._end_unfinished()
         for run in ended:
-            logger.warning("run %s was unfinished at start-up; marked %s", run.id, run.state.value)
+            definition = self._catalogue.by_id(run.procedure_id)
+            logger.warning(
+                "run %s (%s) was unfinished at start-up (the server had stopped while it ran); "
+                "marked %s: it is not resumed, start the procedure again",
+                run.id,
+                definition.name if definition else run.procedure_id,
+                run.state.value,
+            )
         return [run.id for run in ended]
 
     def _end_unfinished(self) -> list[RunRecord]:

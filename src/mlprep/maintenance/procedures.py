@@ -25,12 +25,14 @@ from mlprep.contract.maintenance import (
     ProcedureStatus,
     UvInterval,
 )
+from mlprep.contract.runs import RunStep
 from mlprep.contract.time import LARGEST_DATE, in_zone
 from mlprep.errors import NotFoundError
 from mlprep.maintenance.catalogue import Catalogue
 from mlprep.maintenance.engine import RunEngine
 from mlprep.maintenance.schedule import Schedule, schedule
 from mlprep.maintenance.uv_routine import UvRoutine
+from mlprep.maintenance.wire import step_to_wire
 from mlprep.store.procedures import CatalogueEntry, ProcedureRecord, ProcedureStore, SyncResult
 from mlprep.store.protocol_runs import ProtocolRunStore
 
@@ -157,6 +159,13 @@ class Procedures:
         if details is None:
             raise NotFoundError(f"There is no maintenance procedure with id '{procedure_id}'.")
         return details
+
+    def steps(self, procedure_id: str) -> list[RunStep]:
+        """A procedure's steps, each view with what its results do, as a run of it will show
+        them (so that a client can check its answers before starting). Raises NotFoundError."""
+        self.get(procedure_id)
+        definition = self._catalogue.by_id(procedure_id)
+        return [step_to_wire(step) for step in definition.steps] if definition else []
 
     # -- inside -------------------------------------------------------------------------------
 

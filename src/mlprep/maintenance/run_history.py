@@ -13,15 +13,13 @@ from mlprep.contract.runs import (
     RunPage,
     RunProgress,
     RunState,
-    RunStep,
     RunSummary,
-    StepKind,
 )
 from mlprep.contract.time import in_zone
 from mlprep.errors import NotFoundError
-from mlprep.maintenance.catalogue import ActionStep, Catalogue, Step
+from mlprep.maintenance.catalogue import Catalogue
 from mlprep.maintenance.engine import RunEngine
-from mlprep.maintenance.wire import error_to_wire, view_to_wire
+from mlprep.maintenance.wire import error_to_wire, step_to_wire, view_to_wire
 from mlprep.store.runs import RunRecord, RunStore
 
 T = TypeVar("T")
@@ -156,7 +154,7 @@ class RunHistory:
             errors=[error_to_wire(error, zone) for error in self._runs.errors_of(record.id)],
             views=views,
             inputs=record.inputs,
-            steps=[_step(step) for step in definition.steps] if definition else [],
+            steps=[step_to_wire(step) for step in definition.steps] if definition else [],
         )
 
     def _progress(self, record: RunRecord, title: str | None) -> RunProgress:
@@ -212,11 +210,3 @@ class RunHistory:
     def _name(self, procedure_id: str) -> str:
         definition = self._catalogue.by_id(procedure_id)
         return definition.name if definition else procedure_id
-
-
-def _step(step: Step) -> RunStep:
-    if isinstance(step, ActionStep):
-        return RunStep(
-            title=step.title, kind=StepKind.ACTION, seconds=step.duration.total_seconds()
-        )
-    return RunStep(title=step.title, kind=StepKind.VIEW, seconds=None)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import tzinfo
 
 from mlprep.contract.maintenance import MaintenanceError, ViewResult
-from mlprep.contract.runs import View, ViewKind
+from mlprep.contract.runs import RunStep, StepAnswer, StepKind, StepOutcome, View, ViewKind
 from mlprep.contract.time import in_zone
+from mlprep.maintenance.catalogue import ActionStep, Step
 from mlprep.store.runs import ErrorRecord, ViewRecord
 
 
@@ -40,4 +41,25 @@ def error_to_wire(record: ErrorRecord, zone: tzinfo) -> MaintenanceError:
         channel=record.channel,
         raised_at=in_zone(record.raised_at, zone),
         resolved_at=in_zone(record.resolved_at, zone) if record.resolved_at else None,
+    )
+
+
+def step_to_wire(step: Step) -> RunStep:
+    """A catalogue step as a run (and `/procedures/{id}/steps`) lists it: an action with its
+    duration, a view with what each of its results does."""
+    if isinstance(step, ActionStep):
+        return RunStep(
+            title=step.title, kind=StepKind.ACTION, seconds=step.duration.total_seconds()
+        )
+    return RunStep(
+        title=step.title,
+        kind=StepKind.VIEW,
+        seconds=None,
+        view_kind=step.kind,
+        answers=[
+            StepAnswer(result=result, then=StepOutcome(outcome.value))
+            for result, outcome in step.results.items()
+        ],
+        input_required=step.input_required,
+        conditional=step.only_if is not None,
     )

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration in migrations/versions; a test checks it against Alembic's own answer.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 # How long a SQLite write waits for another's lock before it is refused as "locked" (a 503): the
 # server's own writes hold it for milliseconds; longer means another program holds the file.
 SQLITE_BUSY_SECONDS = 5

@@ -43,6 +43,26 @@ users = Table(
     Column("token_generation", Integer, nullable=False, server_default="0"),
 )
 
+# Long-lived credentials for the CLI and CI, exchanged for tokens (auth/access_keys.py): only a
+# keyed hash of each key's secret is kept. A user's keys go with the user.
+access_keys = Table(
+    "access_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column(
+        "user_id",
+        String(32),
+        ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("label", String(200), nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    Column("hint", String(8), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("last_used_at", UtcDateTime(), nullable=True),
+)
+
 revoked_tokens = Table(
     "revoked_tokens",
     metadata,
