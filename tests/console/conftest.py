@@ -109,11 +109,11 @@ class Console:
         """Go to one of the console's sections by its link in the navigation."""
         self.page.get_by_role("navigation").get_by_role("link", name=name).click()
 
-    def screenshot(self, name: str) -> None:
-        """`<name>-<size>.png`, the whole page (a phone's screen scrolls)."""
+    def screenshot(self, name: str, *, full_page: bool = False) -> None:
+        """`<name>-<size>.png`: the screen as the user sees it, or the whole page."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}-{self.size}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        self.page.screenshot(path=str(path), full_page=full_page)
 
 
 OpenConsole = Callable[..., Console]

@@ -217,7 +217,7 @@ def test_advancing_the_clock_turns_procedures_expired_on_every_open_console(
     admin.tab("Simulator")
     admin_page.get_by_label("Days").fill("2")
     admin_page.get_by_role("button", name="Advance").click()
-    expect(admin_page.locator("#sim-message")).to_have_text("Clock advanced.")
+    expect(admin_page.locator("#advance-message")).to_have_text("Clock advanced.")
 
     daily = watcher.locator("[data-procedure='Daily Maintenance'] .badge")
     expect(daily).to_have_text("Expired")  # no reload: the simulator's stream said so

@@ -76,13 +76,19 @@ CELL_UNDER = """(table, [row, column]) => {
         const box = td.getBoundingClientRect();
         return box.left < right && box.right > left;
     });
-    return cell.textContent;
+    return cell ? cell.textContent : null;
 }"""
 
 
-def cell_under(table: Locator, row: str, column: str) -> str:
-    """The text of the cell that a reader finds below `column`'s header in `row`."""
-    return str(table.evaluate(CELL_UNDER, [row, column]))
+def cell_under(table: Locator, row: str, column: str) -> str | None:
+    """The text of the cell that a reader finds below `column`'s header in `row` (asked again
+    while the table is being drawn again: live updates replace it)."""
+    for _ in range(20):
+        text = table.evaluate(CELL_UNDER, [row, column])
+        if text is not None:
+            return str(text)
+        table.page.wait_for_timeout(100)
+    return None
 
 
 def test_on_a_phone_every_audit_value_is_labelled(open_console: OpenConsole) -> None:

@@ -12,6 +12,10 @@ const state = {
 };
 const ERROR_LABELS = { Yes: "Retry", Ok: "Continue", Abort: "Abort" };
 const ERROR_HELP = "Retry repeats the failed action, Continue skips it and goes on with the next step, Abort ends the run.";
+// A run in progress, in words (the API's names are for programs).
+const STATE_LABELS = {
+  WaitingForView: "Waiting for an answer", ErrorPending: "Stopped at an error", Aborting: "Aborting…",
+};
 // What an ended run's state means, where a badge alone would leave the operator guessing.
 const STATE_HELP = {
   Interrupted: "The server stopped while the run was in progress, so the run could not finish. The procedure's last execution is unchanged: run it again.",
@@ -81,12 +85,12 @@ function relative(date) {
       return ahead ? `in ${text}` : `${text} ago`;
     }
   }
-  return "now";
+  return ahead ? "in less than a minute" : "just now";
 }
 
-function absolute(text) {
+function absolute(text, timeStyle = "short") {
   const date = new Date(text);
-  return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle });
 }
 
 // The platform's empty date (year 1) and dates computed from it: "never".
@@ -334,7 +338,7 @@ async function showOutcome(runId) {
   $("#run-outcome").replaceChildren(
     element("p", {}, element("strong", {}, run.procedureName), " ended ",
       element("span", { class: `badge ${run.state}` }, run.state), "."),
-    STATE_HELP[run.state] ? element("p", { class: "note" }, STATE_HELP[run.state]) : null,
+    ...(STATE_HELP[run.state] ? [element("p", { class: "note" }, STATE_HELP[run.state])] : []),
     element("p", {}, errors || "No errors."),
   );
   $("#run-outcome").hidden = Boolean(state.run); // a run started meanwhile: it is the news
@@ -353,7 +357,7 @@ function renderRun() {
     return;
   }
   $("#run-name").textContent = run.procedureName;
-  $("#run-state").textContent = run.state;
+  $("#run-state").textContent = STATE_LABELS[run.state] ?? run.state;
   $("#run-state").className = `badge ${run.state}`;
   const progress = run.progress;
   $("#run-step").textContent = `Step ${progress.step} of ${progress.stepCount}: ${progress.stepTitle ?? ""}`;
@@ -383,7 +387,7 @@ function renderWaiting() {
   $("#waiting").hidden = !waiting;
   if (!waiting) return;
   const what = view.kind === "Error"
-    ? `stopped at an error and is waiting for an answer: “${view.message}”`
+    ? `stopped at an error and is waiting for an answer: “${errorText(view)}”`
     : `is waiting for an answer: “${view.title}”`;
   const who = run.startedBy && run.startedBy !== session.userName ? ` (started by ${run.startedBy})` : "";
   $("#waiting-text").replaceChildren(element("strong", {}, run.procedureName), who, " ", what);
@@ -432,7 +436,7 @@ function openViewDialog(view) {
   state.shownView = view.viewId;
   const dialog = $("#view-dialog");
   $("#view-title").textContent = view.title;
-  $("#view-message").textContent = view.message;
+  $("#view-message").textContent = view.kind === "Error" ? errorText(view) : view.message;
   const image = $("#view-image");
   image.hidden = !view.imageName;
   if (view.imageName) {
@@ -459,6 +463,16 @@ function openViewDialog(view) {
   $("#view-buttons").replaceChildren(...buttons);
   if (!dialog.open) dialog.showModal();
   (view.inputRequired ? $("#view-input") : buttons[0]).focus();
+}
+
+// An error view says what failed in the console's own words: its message names the answers as
+// the API does (Yes, Ok), where the console's buttons say Retry and Continue.
+function errorText(view) {
+  const error = state.run?.errors.find((e) => e.message === "Pending");
+  if (!error) return view.message;
+  const step = state.run.steps?.[error.step - 1]?.title;
+  const what = /[.!?]$/.test(error.response) ? error.response : `${error.response}.`;
+  return step ? `${step} failed: ${what}` : what;
 }
 
 function closeViewDialog() {
@@ -533,7 +547,7 @@ async function fillRun(details, runId) {
   details.append(element("div", { class: "run-details" },
     element("h3", {}, "Views"),
     element("ol", {}, run.views.map((view) => element("li", {},
-      `${view.title}: ${view.result ?? "(unanswered)"}${view.input ? ` — “${view.input}”` : ""}`))),
+      `${view.title}${/[?:]$/.test(view.title) ? "" : ":"} ${view.result ?? "(unanswered)"}${view.input ? ` — “${view.input}”` : ""}`))),
     inputs.length ? element("h3", {}, "Entered and measured") : null,
     inputs.length ? element("ul", {}, inputs.map(([name, value]) => element("li", {}, `${name}: ${value}`))) : null,
     run.errors.length ? element("h3", {}, "Errors") : null,
@@ -633,19 +647,31 @@ $("#uv-form").addEventListener("submit", async (event) => {
 
 async function refreshSimulator() {
   const sim = await api("GET", "/mlprep/v1/simulator");
-  $("#sim-clock").textContent = `Instrument clock: ${absolute(sim.now)} · speed ${sim.speed} · ${Math.round(sim.offsetSeconds / 3600)} h ahead of real time`;
+  $("#sim-clock").textContent = `Instrument clock: ${absolute(sim.now)} · speed ${sim.speed} · ${aheadText(sim.offsetSeconds)}`;
   if (document.activeElement !== $("#speed")) $("#speed").value = sim.speed;
   if (document.activeElement !== $("#hepa")) $("#hepa").value = sim.hepaPressureDropPa;
-  const planned = sim.plannedFaults.map((f) => `${f.operation}${f.channel ? ` on ${f.channel}` : ""}`);
-  $("#faults").textContent = `Planned: ${planned.join(", ") || "none"}; random rate ${sim.faultRate}.`;
+  const operation = (name) => $(`#fault-operation option[value="${name}"]`)?.textContent ?? name;
+  const planned = sim.plannedFaults.map((f) => `${operation(f.operation)} (${f.channel ?? "any channel"})`);
+  const rate = sim.faultRate ? `${+(sim.faultRate * 100).toPrecision(3)} % of actions` : "none";
+  $("#faults").textContent = `Planned: ${planned.join(", ") || "none"}. Random faults: ${rate}.`;
   state.clockOffsetMs = new Date(sim.now) - Date.now();
 }
 
+function aheadText(seconds) {
+  const hours = Math.round(Math.abs(seconds) / 3600);
+  if (!hours) return "in step with real time";
+  const days = Math.floor(hours / 24);
+  const parts = [days ? `${days} day${days === 1 ? "" : "s"}` : null, hours % 24 ? `${hours % 24} h` : null];
+  return `${parts.filter(Boolean).join(" ")} ${seconds > 0 ? "ahead of" : "behind"} real time`;
+}
+
+// Each form says how it went below its own button, where the eye is (on a phone the others are
+// a screen away).
 function simulatorForm(selector, action, success) {
   $(selector).addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = Object.fromEntries(new FormData(event.target));
-    await attempt("#sim-message", async () => {
+    await attempt(`${selector.replace("-form", "-message")}`, async () => {
       await action(data);
       await Promise.allSettled([refreshSimulator(), refreshProcedures(), refreshCounters()]);
     }, success);
@@ -661,7 +687,7 @@ $("#reset-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const yes = await confirmDialog("Factory reset: forget every run, protocol run, counter and execution?", "Factory reset");
   if (!yes) return;
-  await attempt("#sim-message", async () => {
+  await attempt("#reset-message", async () => {
     await api("POST", "/mlprep/v1/simulator/factory-reset");
     await refreshAll();
   }, "The simulated instrument is back to its factory state.");
@@ -744,7 +770,7 @@ async function readAudit() {
   const page = await api("GET", `/mlprep/v1/audit?${query}`);
   const cell = (label, text) => element("td", { "data-label": label }, text ?? "—");
   $("#audit-rows").replaceChildren(...page.items.map((entry) => element("tr", { "data-entry": entry.id },
-    cell("When", absolute(entry.at)), cell("Who", entry.actor), cell("Action", entry.action),
+    cell("When", absolute(entry.at, "medium")), cell("Who", entry.actor), cell("Action", entry.action),
     cell("Target", entry.target), cell("Outcome", entry.outcome), cell("Details", auditDetails(entry)))));
   $("#audit-count").textContent = `${auditCount(page.items.length, page.total, action)} The list updates while this tab is open.`;
 }
