@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from mlprep.client import PrepClient
 from tests.client.conftest import settle
@@ -106,8 +106,11 @@ class Console:
         return self
 
     def tab(self, name: str) -> None:
-        """Go to one of the console's sections by its link in the navigation."""
-        self.page.get_by_role("navigation").get_by_role("link", name=name).click()
+        """Go to one of the console's sections by its link in the navigation, and wait until
+        it shows (a hidden section's text is found as well as a shown one's)."""
+        link = self.page.get_by_role("navigation").get_by_role("link", name=name, exact=True)
+        link.click()
+        expect(link).to_have_attribute("aria-current", "page")
 
     def screenshot(self, name: str, *, full_page: bool = False) -> None:
         """`<name>-<size>.png`: the screen as the user sees it, or the whole page."""

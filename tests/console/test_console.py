@@ -110,7 +110,9 @@ def test_a_planned_fault_is_retried_from_the_error_dialog(
     dialog.get_by_role("button", name="Yes").click()
 
     expect(page.locator("#run-outcome")).to_contain_text("Daily Maintenance ended Completed")
-    expect(page.locator("#run-outcome")).to_contain_text("No tip detected (Retry)")
+    expect(page.locator("#run-outcome")).to_contain_text(
+        "Tip pick-up and eject check, Front: No tip detected (retried)"
+    )
 
 
 def test_run_buttons_wait_while_a_run_is_active_and_abort_is_always_reachable(

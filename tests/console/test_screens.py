@@ -7,12 +7,13 @@ finds.
 from __future__ import annotations
 
 import re
+import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from mlprep.client import Answer, PrepClient
-from tests.client.conftest import settle
 from tests.console.conftest import Console, OpenConsole
 from tests.e2e.server import ServerProcess
 
@@ -35,6 +36,14 @@ def answer_everything(prompt: object) -> Answer:
     if view.input_required:
         return Answer("Ok", "LOT-2026-11")
     return Answer("Yes" if "Yes" in [r.value for r in view.results] else "Ok")
+
+
+def wait_for_the_end(prep: PrepClient) -> None:
+    """Until the run that was asked to abort has ended (without asking again)."""
+    deadline = time.monotonic() + 15
+    while prep.current_run() is not None:
+        assert time.monotonic() < deadline, "the run does not end"
+        time.sleep(0.05)
 
 
 def test_sign_in(screen: Console) -> None:
@@ -90,7 +99,9 @@ def test_run_error_and_outcome(screen: Console, prep: PrepClient) -> None:
     dialog.get_by_role("button", name="Continue").click()
     expect(dialog.get_by_role("heading")).to_have_text("Deck wiped?", timeout=15000)
     dialog.get_by_role("button", name="Yes").click()
-    expect(page.locator("#run-outcome")).to_contain_text("No tip detected (Continue)")
+    expect(page.locator("#run-outcome")).to_contain_text(
+        "1 error: Tip pick-up and eject check, Rear: No tip detected (skipped)."
+    )
     screen.screenshot("run-outcome")
 
 
@@ -114,7 +125,7 @@ def test_history(screen: Console, prep: PrepClient, instrument: ServerProcess) -
     prep.run_procedure("Daily Maintenance", answer_everything)
     prep.start_procedure(prep.find_procedure("Weekly Maintenance").id)
     prep.abort()
-    settle(prep)
+    wait_for_the_end(prep)
     prep.start_procedure(prep.find_procedure("Channel Calibration Check").id)
     port = instrument.port
     assert instrument.stop() == 0  # the check, waiting at its first view, is Interrupted
@@ -143,6 +154,12 @@ def test_uv_routine(screen: Console) -> None:
     page = signed_in(screen).page
     screen.tab("UV routine")
     expect(page.get_by_label("Run UV decontamination")).to_have_value("Weekly")
+    page.get_by_label("Run UV decontamination").select_option("EveryProtocolRun")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#uv-message")).to_have_text("Saved: After every protocol run.")
+    expect(page.locator("#uv-due")).to_have_text(
+        "UV Decontamination — due: at the end of the next protocol run · last executed: never"
+    )
     screen.screenshot("uv-routine")
 
 
@@ -171,3 +188,10 @@ def test_audit(screen: Console, prep: PrepClient) -> None:
     screen.tab("Audit")
     expect(page.locator("#audit-rows tr").first).to_contain_text("login")
     screen.screenshot("audit")
+
+
+def test_the_readme_shows_every_screenshot_and_only_those() -> None:
+    root = Path(__file__).resolve().parents[2]
+    linked = set(re.findall(r"\(docs/console/([a-z-]+\.png)\)", (root / "README.md").read_text()))
+    kept = {path.name for path in (root / "docs/console").glob("*.png")}
+    assert linked == kept

@@ -78,9 +78,11 @@ function relative(date) {
   const seconds = (date - instrumentNow()) / 1000;
   const ahead = seconds >= 0;
   const size = Math.abs(seconds);
+  // Rounded in the largest unit that leaves two or more of it: a procedure done a moment ago
+  // is due "in 24 hours", not "in 23 hours"; under two minutes, the nearest minute.
   for (const [unit, length] of [["day", 86400], ["hour", 3600], ["minute", 60]]) {
-    if (size >= length) {
-      const count = Math.floor(size / length);
+    if (size >= 2 * length || (unit === "minute" && size >= 60)) {
+      const count = Math.round(size / length);
       const text = `${count} ${unit}${count === 1 ? "" : "s"}`;
       return ahead ? `in ${text}` : `${text} ago`;
     }
@@ -109,7 +111,7 @@ function dueText(procedure) {
   const due = procedure.dueDateTime;
   if (isEmptyDate(due)) return "now"; // never executed: "Last executed" says so
   if (isLargestDate(due)) {
-    return state.uvInterval === "EveryProtocolRun" ? "at the end of the next protocol run" : "not scheduled";
+    return state.uvInterval === "EveryProtocolRun" ? "at the end of the next protocol run" : "never (the UV routine is off)";
   }
   return when(due);
 }
@@ -285,6 +287,14 @@ function renderProcedures() {
       ),
       button);
   }));
+  renderUvDue();
+}
+
+// The UV routine's tab says what its setting does to the procedure it schedules.
+function renderUvDue() {
+  const uv = state.procedures.find((procedure) => procedure.name === "UV Decontamination");
+  $("#uv-due").hidden = !uv;
+  if (uv) $("#uv-due").textContent = `${uv.name} — due: ${dueText(uv)} · last executed: ${when(uv.lastExecutionTime)}`;
 }
 
 function scheduleDueCheck() {
@@ -334,7 +344,7 @@ async function refreshRun() {
 
 async function showOutcome(runId) {
   const run = await api("GET", `/mlprep/v1/runs/${runId}`);
-  const errors = run.errors.length ? ` ${run.errors.length} error${run.errors.length === 1 ? "" : "s"}: ${run.errors.map((e) => `${e.response} (${e.message})`).join("; ")}.` : "";
+  const errors = run.errors.length ? `${run.errors.length} error${run.errors.length === 1 ? "" : "s"}: ${run.errors.map((e) => errorLine(run, e)).join("; ")}.` : "";
   $("#run-outcome").replaceChildren(
     element("p", {}, element("strong", {}, run.procedureName), " ended ",
       element("span", { class: `badge ${run.state}` }, run.state), "."),
@@ -475,6 +485,16 @@ function errorText(view) {
   return step ? `${step} failed: ${what}` : what;
 }
 
+// An answered error, said as what the operator did about it (the API's `message` field holds
+// the recovery, `response` the error's text).
+const RECOVERIES = { Retry: "retried", Continue: "skipped", Abort: "the run was aborted", Pending: "not answered" };
+
+function errorLine(run, error) {
+  const step = run.steps?.[error.step - 1]?.title;
+  const text = error.response.replace(/[.!]$/, "");
+  return `${step ? `${step}: ` : ""}${text} (${RECOVERIES[error.message] ?? error.message})`;
+}
+
 function closeViewDialog() {
   state.shownView = null;
   if ($("#view-dialog").open) $("#view-dialog").close();
@@ -551,7 +571,7 @@ async function fillRun(details, runId) {
     inputs.length ? element("h3", {}, "Entered and measured") : null,
     inputs.length ? element("ul", {}, inputs.map(([name, value]) => element("li", {}, `${name}: ${value}`))) : null,
     run.errors.length ? element("h3", {}, "Errors") : null,
-    run.errors.length ? element("ul", {}, run.errors.map((e) => element("li", {}, `Step ${e.step}: ${e.response} (${e.message})`))) : null,
+    run.errors.length ? element("ul", {}, run.errors.map((e) => element("li", {}, errorLine(run, e)))) : null,
   ));
 }
 
@@ -609,8 +629,8 @@ function renderUsage(usage) {
   });
   const description = usage.map((run, index) => `${index + 1}: ${run.kind} at ${absolute(run.at)}, ${run.channels.map((c) => `${c.name} ${c.tipPickUpCounter}`).join(", ")} tips`).join("; ");
   chart.innerHTML = `<svg viewBox="0 0 ${width} ${height}" role="img" aria-label="Tip pick-ups per run, oldest first: ${escapeAttribute(description)}">
-    <text x="0" y="10">${max}</text><text x="0" y="${height - bottom}">0</text>${bars.join("")}
-    <text x="${left}" y="${height - 4}">Runs, oldest first · Front (blue) and Rear (purple) tip pick-ups</text></svg>`;
+    <text x="0" y="12">${max}</text><text x="0" y="${height - bottom}">0</text>${bars.join("")}</svg>
+    <p class="note">Tip pick-ups per run, oldest first: <span class="key front">Front</span> <span class="key rear">Rear</span></p>`;
 }
 
 function escapeAttribute(text) {
