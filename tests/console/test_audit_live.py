@@ -48,7 +48,7 @@ def test_a_sign_in_elsewhere_appears_and_the_filter_is_kept(
 
     with PrepClient(instrument.base_url, user_name="uma", password="umas password") as uma:
         uma.procedures()  # signed in: audited, and announced by no event
-        expect(rows.first).to_contain_text("uma", timeout=20000)
+        expect(rows.first).to_contain_text("uma", timeout=25000)  # within the 15 s poll
         expect(rows.first).to_contain_text("login")
 
         page.get_by_label("Action", exact=True).select_option("maintenance.start")

@@ -809,7 +809,7 @@ function auditDetails(entry) {
 
 $("#audit-form").addEventListener("submit", (event) => { event.preventDefault(); refreshAudit(); });
 $("#audit-action").addEventListener("change", () => refreshAudit());
-setInterval(() => { if (auditShown() && Date.now() - audit.last >= AUDIT_POLL_MS - 500) refreshAudit().catch(() => {}); }, AUDIT_POLL_MS);
+setInterval(() => { if (auditShown() && Date.now() - audit.last >= AUDIT_POLL_MS) refreshAudit().catch(() => {}); }, 1000);
 document.addEventListener("visibilitychange", () => refreshAuditSoon());
 
 // -- live updates ------------------------------------------------------------------------------
