@@ -1,17 +1,20 @@
 """A real server, Debian's Chromium driven by Playwright, and pages signed in to the console.
 
 Chromium runs headless with no sandbox (the suite may run as root) and with its background
-networking off: the console must need nothing but the server it was loaded from.
+networking off: the console must need nothing but the server it was loaded from. Each console
+opened by `open_console` is a browser context of its own (its own tab storage, as another
+browser or another person's screen); none may raise a script error or break its page's
+Content-Security-Policy.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from mlprep.client import PrepClient
 from tests.client.conftest import settle
@@ -30,9 +33,12 @@ FLAGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-# Screenshots of the main screens; MLPREP_SCREENSHOTS=docs/console refreshes the README's.
+# Screenshots of every screen (test_screens.py); MLPREP_SCREENSHOTS=docs/console refreshes the
+# README's.
 SCREENSHOTS = Path(os.environ.get("MLPREP_SCREENSHOTS", "test-artifacts/console"))
-DESKTOP = {"width": 1280, "height": 900}
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+SIZES = {"desktop": DESKTOP, "phone": PHONE}
 
 
 # Module scope: Playwright's sync API keeps an event loop running in this thread while it lives,
@@ -74,9 +80,10 @@ def prep(instrument: ServerProcess) -> Iterator[PrepClient]:
 class Console:
     """One browser page on the console, with what a test needs to drive it."""
 
-    def __init__(self, page: Page, base_url: str) -> None:
+    def __init__(self, page: Page, base_url: str, size: str = "desktop") -> None:
         self.page = page
         self.base_url = base_url
+        self.size = size
         self.offsite: list[str] = []
         page.route("**/*", self._only_the_server)
 
@@ -99,20 +106,49 @@ class Console:
         return self
 
     def tab(self, name: str) -> None:
-        """Go to one of the console's sections by its link in the navigation."""
-        self.page.get_by_role("navigation").get_by_role("link", name=name).click()
+        """Go to one of the console's sections by its link in the navigation, and wait until
+        it shows (a hidden section's text is found as well as a shown one's)."""
+        link = self.page.get_by_role("navigation").get_by_role("link", name=name, exact=True)
+        link.click()
+        expect(link).to_have_attribute("aria-current", "page")
 
-    def screenshot(self, name: str) -> None:
+    def screenshot(self, name: str, *, full_page: bool = False) -> None:
+        """`<name>-<size>.png`: the screen as the user sees it, or the whole page."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        path = SCREENSHOTS / f"{name}-{self.size}.png"
+        self.page.screenshot(path=str(path), full_page=full_page)
+
+
+OpenConsole = Callable[..., Console]
 
 
 @pytest.fixture
-def console(browser: Browser, instrument: ServerProcess, prep: PrepClient) -> Iterator[Console]:
-    context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
+def open_console(
+    browser: Browser, instrument: ServerProcess, prep: PrepClient
+) -> Iterator[OpenConsole]:
+    """`open_console(size="desktop")`: a new page in a browser context of its own."""
+    contexts = []
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield Console(page, instrument.base_url)
-    context.close()
-    assert errors == [], errors  # no script error on any page
+
+    def on_console(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            errors.append(message.text)  # something was refused: the page asked for it
+
+    def open_console(size: str = "desktop") -> Console:
+        context = browser.new_context(viewport=SIZES[size])
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", on_console)
+        return Console(page, instrument.base_url, size)
+
+    yield open_console
+    for context in contexts:
+        context.close()
+    assert errors == [], errors  # no script error, nothing refused, on any page
+
+
+@pytest.fixture
+def console(open_console: OpenConsole) -> Console:
+    """One console at desktop size."""
+    return open_console()

@@ -1,7 +1,12 @@
 """Interactive API documentation that works with no network: Swagger UI at `/docs` and ReDoc at
 `/redoc`, their scripts and styles served from the package (`api/static/docs`, copied from the
 npm packages `swagger-ui-dist` 5 and `redoc` 2 with their licences), under a strict
-Content-Security-Policy that allows nothing from elsewhere."""
+Content-Security-Policy that allows nothing from elsewhere.
+
+One change to the copied `redoc.standalone.js`: the logo in its sidebar's footer, which it
+fetched from cdn.redoc.ly (refused by the policy: an error in the browser's console on every
+load), is `redoc-logo-mini.svg` from here. Swagger UI is told not to fetch the online validator's
+badge."""
 
 from __future__ import annotations
 
@@ -41,6 +46,7 @@ async def swagger_ui() -> HTMLResponse:
             swagger_js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
             swagger_css_url=f"{ASSETS_PATH}/swagger-ui.css",
             swagger_favicon_url="data:,",
+            swagger_ui_parameters={"validatorUrl": None},
         )
     )
 

@@ -1,15 +1,39 @@
 // The mlprep console: one page, no framework, no build step. Everything it shows comes from
-// the API with the signed-in user's token; it updates from the event stream, not by polling.
+// the API with the signed-in user's token; it updates from the event stream (the audit trail,
+// part of which no event announces, is also read again now and then while it is shown).
 import { ApiError, LiveEvents, Session, request } from "/console/api.js";
 
 const $ = (selector) => document.querySelector(selector);
 const session = new Session();
 const state = {
-  procedures: [], run: null, shownView: null, lastRunId: null, clockOffsetMs: 0,
+  procedures: [], run: null, shownView: null, dismissedView: null, starting: false,
+  lastRunId: null, clockOffsetMs: 0, uvInterval: null,
   historyLimit: 20, actionTimer: null, refreshTimer: null, dueTimer: null,
 };
 const ERROR_LABELS = { Yes: "Retry", Ok: "Continue", Abort: "Abort" };
 const ERROR_HELP = "Retry repeats the failed action, Continue skips it and goes on with the next step, Abort ends the run.";
+// A run in progress, in words (the API's names are for programs).
+const STATE_LABELS = {
+  WaitingForView: "Waiting for an answer", ErrorPending: "Stopped at an error", Aborting: "Aborting…",
+};
+// What an ended run's state means, where a badge alone would leave the operator guessing.
+const STATE_HELP = {
+  Interrupted: "The server stopped while the run was in progress, so the run could not finish. The procedure's last execution is unchanged: run it again.",
+  Aborted: "The run was aborted before its end. The procedure's last execution is unchanged.",
+  Failed: "An unexpected problem in the server ended the run (its log says which). The procedure's last execution is unchanged.",
+};
+
+// The runs whose dialogs this tab shows by itself: those it started and those its operator
+// chose to open. Every other console only says that a run is waiting (a lab manager reading the
+// counters is not taken over by a technician's run). Kept for this tab only, as the token is,
+// so that a reload of the technician's page keeps the dialog coming.
+const ATTENDED_KEY = "mlprep.attendedRuns";
+const attended = new Set(JSON.parse(sessionStorage.getItem(ATTENDED_KEY) ?? "[]"));
+
+function attend(runId) {
+  attended.add(runId);
+  sessionStorage.setItem(ATTENDED_KEY, JSON.stringify([...attended].slice(-20)));
+}
 const live = new LiveEvents(session, onEvent, onLiveState);
 
 const api = (method, path, body) => request(session, method, path, body);
@@ -54,27 +78,42 @@ function relative(date) {
   const seconds = (date - instrumentNow()) / 1000;
   const ahead = seconds >= 0;
   const size = Math.abs(seconds);
+  // Rounded in the largest unit that leaves two or more of it: a procedure done a moment ago
+  // is due "in 24 hours", not "in 23 hours"; under two minutes, the nearest minute.
   for (const [unit, length] of [["day", 86400], ["hour", 3600], ["minute", 60]]) {
-    if (size >= length) {
-      const count = Math.floor(size / length);
+    if (size >= 2 * length || (unit === "minute" && size >= 60)) {
+      const count = Math.round(size / length);
       const text = `${count} ${unit}${count === 1 ? "" : "s"}`;
       return ahead ? `in ${text}` : `${text} ago`;
     }
   }
-  return "now";
+  return ahead ? "in less than a minute" : "just now";
 }
 
-function absolute(text) {
+function absolute(text, timeStyle = "short") {
   const date = new Date(text);
-  return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle });
 }
 
 // The platform's empty date (year 1) and dates computed from it: "never".
 function isEmptyDate(text) { return /^0001-/.test(text); }
 
+// The platform's largest date: nothing makes the procedure due (the UV routine set to Never,
+// or to EveryProtocolRun before a protocol run has ended).
+function isLargestDate(text) { return /^9999-/.test(text); }
+
 function when(text, empty = "never") {
   if (!text || isEmptyDate(text)) return empty;
   return `${relative(new Date(text))} (${absolute(text)})`;
+}
+
+function dueText(procedure) {
+  const due = procedure.dueDateTime;
+  if (isEmptyDate(due)) return "now"; // never executed: "Last executed" says so
+  if (isLargestDate(due)) {
+    return state.uvInterval === "EveryProtocolRun" ? "at the end of the next protocol run" : "never (the UV routine is off)";
+  }
+  return when(due);
 }
 
 function say(selector, text, ok = false) {
@@ -189,6 +228,7 @@ function showTab() {
     if (link.dataset.tab === target.id) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
+  if (target.id === "audit") refreshAuditSoon();
 }
 
 function tabHidden(id) {
@@ -243,17 +283,25 @@ function renderProcedures() {
       element("p", {}, procedure.info),
       element("dl", {},
         element("dt", {}, "Last executed"), element("dd", {}, when(procedure.lastExecutionTime)),
-        element("dt", {}, "Due"), element("dd", {}, when(procedure.dueDateTime, "now (never executed)")),
+        element("dt", {}, "Due"), element("dd", {}, dueText(procedure)),
       ),
       button);
   }));
+  renderUvDue();
+}
+
+// The UV routine's tab says what its setting does to the procedure it schedules.
+function renderUvDue() {
+  const uv = state.procedures.find((procedure) => procedure.name === "UV Decontamination");
+  $("#uv-due").hidden = !uv;
+  if (uv) $("#uv-due").textContent = `${uv.name} — due: ${dueText(uv)} · last executed: ${when(uv.lastExecutionTime)}`;
 }
 
 function scheduleDueCheck() {
   // Time passing can turn a procedure Expired: look again when the next due date passes.
   clearTimeout(state.dueTimer);
   const next = state.procedures
-    .filter((p) => p.status !== "Expired" && !isEmptyDate(p.dueDateTime))
+    .filter((p) => p.status !== "Expired" && !isEmptyDate(p.dueDateTime) && !isLargestDate(p.dueDateTime))
     .map((p) => new Date(p.dueDateTime) - instrumentNow())
     .filter((ms) => ms > 0)
     .sort((a, b) => a - b)[0];
@@ -265,15 +313,21 @@ function scheduleDueCheck() {
 setInterval(() => { if (!$("#app").hidden) renderProcedures(); }, 30000); // relative times
 
 async function startProcedure(procedure) {
+  // The run's first view may be announced before the answer arrives: until then it is not
+  // yet known to be this console's, and no banner should flash for it.
+  state.starting = true;
   try {
-    await api("POST", `/api/v1/maintenance/${procedure.id}`);
-    $("#run-outcome").textContent = "";
+    const started = await api("POST", `/api/v1/maintenance/${procedure.id}`);
+    attend(started.runId);
+    $("#run-outcome").replaceChildren();
     location.hash = "#run";
-    await refreshRun();
   } catch (error) {
     say("#run-blocked", problemText(error));
     $("#run-blocked").hidden = false;
+  } finally {
+    state.starting = false;
   }
+  await refreshRun().catch(() => {});
 }
 
 // -- the run -----------------------------------------------------------------------------------
@@ -290,12 +344,14 @@ async function refreshRun() {
 
 async function showOutcome(runId) {
   const run = await api("GET", `/mlprep/v1/runs/${runId}`);
-  const errors = run.errors.length ? ` ${run.errors.length} error${run.errors.length === 1 ? "" : "s"}: ${run.errors.map((e) => `${e.response} (${e.message})`).join("; ")}.` : "";
+  const errors = run.errors.length ? `${run.errors.length} error${run.errors.length === 1 ? "" : "s"}: ${run.errors.map((e) => errorLine(run, e)).join("; ")}.` : "";
   $("#run-outcome").replaceChildren(
     element("p", {}, element("strong", {}, run.procedureName), " ended ",
       element("span", { class: `badge ${run.state}` }, run.state), "."),
+    ...(STATE_HELP[run.state] ? [element("p", { class: "note" }, STATE_HELP[run.state])] : []),
     element("p", {}, errors || "No errors."),
   );
+  $("#run-outcome").hidden = Boolean(state.run); // a run started meanwhile: it is the news
   await Promise.allSettled([refreshProcedures(), refreshHistory(), refreshCounters()]);
 }
 
@@ -303,13 +359,15 @@ function renderRun() {
   const run = state.run;
   $("#run-idle").hidden = Boolean(run);
   $("#run-active").hidden = !run;
+  $("#run-outcome").hidden = Boolean(run); // the last run's outcome is old news under a new run
   clearInterval(state.actionTimer);
   if (!run) {
     closeViewDialog();
+    renderWaiting();
     return;
   }
   $("#run-name").textContent = run.procedureName;
-  $("#run-state").textContent = run.state;
+  $("#run-state").textContent = STATE_LABELS[run.state] ?? run.state;
   $("#run-state").className = `badge ${run.state}`;
   const progress = run.progress;
   $("#run-step").textContent = `Step ${progress.step} of ${progress.stepCount}: ${progress.stepTitle ?? ""}`;
@@ -321,9 +379,38 @@ function renderRun() {
   }, step.title, step.kind === "Action" && step.seconds ? ` (${formatSeconds(step.seconds)})` : "")));
   $("#abort").disabled = run.state === "Aborting" || !session.can("ExecuteMaintenance");
   showAction(progress);
-  if (run.openView && state.shownView !== run.openView.viewId) openViewDialog(run.openView);
-  if (!run.openView) closeViewDialog();
+  const view = run.openView;
+  if (!view || state.shownView !== view.viewId) closeViewDialog();
+  if (view && attended.has(run.id) && state.dismissedView !== view.viewId
+    && state.shownView !== view.viewId) {
+    openViewDialog(view);
+  }
+  renderWaiting();
 }
+
+// Says, on every tab and without taking over the page, that a run waits for an answer that
+// this console is not showing (someone else's run, or a dialog closed with Escape).
+function renderWaiting() {
+  const run = state.run;
+  const view = run?.openView;
+  const waiting = Boolean(view) && !state.starting && state.shownView !== view.viewId;
+  $("#waiting").hidden = !waiting;
+  if (!waiting) return;
+  const what = view.kind === "Error"
+    ? `stopped at an error and is waiting for an answer: “${errorText(view)}”`
+    : `is waiting for an answer: “${view.title}”`;
+  const who = run.startedBy && run.startedBy !== session.userName ? ` (started by ${run.startedBy})` : "";
+  $("#waiting-text").replaceChildren(element("strong", {}, run.procedureName), who, " ", what);
+}
+
+$("#waiting-open").addEventListener("click", () => {
+  const run = state.run;
+  if (!run?.openView) return;
+  attend(run.id); // the operator has taken the run on: its next views open here too
+  state.dismissedView = null;
+  openViewDialog(run.openView);
+  renderWaiting();
+});
 
 function formatSeconds(seconds) {
   if (seconds >= 90) return `${Math.round(seconds / 60)} min`;
@@ -359,7 +446,7 @@ function openViewDialog(view) {
   state.shownView = view.viewId;
   const dialog = $("#view-dialog");
   $("#view-title").textContent = view.title;
-  $("#view-message").textContent = view.message;
+  $("#view-message").textContent = view.kind === "Error" ? errorText(view) : view.message;
   const image = $("#view-image");
   image.hidden = !view.imageName;
   if (view.imageName) {
@@ -380,9 +467,32 @@ function openViewDialog(view) {
   if (!view.results.includes("Abort")) {
     buttons.push(element("button", { type: "button", class: "secondary", onclick: () => abortRun("#view-error") }, "Abort run"));
   }
+  const mayAnswer = session.can("ExecuteMaintenance");
+  for (const button of buttons) button.disabled = !mayAnswer;
+  if (!mayAnswer) say("#view-error", "Your role may not answer views.");
   $("#view-buttons").replaceChildren(...buttons);
   if (!dialog.open) dialog.showModal();
   (view.inputRequired ? $("#view-input") : buttons[0]).focus();
+}
+
+// An error view says what failed in the console's own words: its message names the answers as
+// the API does (Yes, Ok), where the console's buttons say Retry and Continue.
+function errorText(view) {
+  const error = state.run?.errors.find((e) => e.message === "Pending");
+  if (!error) return view.message;
+  const step = state.run.steps?.[error.step - 1]?.title;
+  const what = /[.!?]$/.test(error.response) ? error.response : `${error.response}.`;
+  return step ? `${step} failed: ${what}` : what;
+}
+
+// An answered error, said as what the operator did about it (the API's `message` field holds
+// the recovery, `response` the error's text).
+const RECOVERIES = { Retry: "retried", Continue: "skipped", Abort: "the run was aborted", Pending: "not answered" };
+
+function errorLine(run, error) {
+  const step = run.steps?.[error.step - 1]?.title;
+  const text = error.response.replace(/[.!]$/, "");
+  return `${step ? `${step}: ` : ""}${text} (${RECOVERIES[error.message] ?? error.message})`;
 }
 
 function closeViewDialog() {
@@ -390,7 +500,13 @@ function closeViewDialog() {
   if ($("#view-dialog").open) $("#view-dialog").close();
 }
 
-$("#view-dialog").addEventListener("cancel", (event) => event.preventDefault()); // answer, or abort
+// Escape closes the dialog without answering: the run goes on waiting, the banner says so and
+// opens it again.
+$("#view-dialog").addEventListener("cancel", () => {
+  state.dismissedView = state.shownView;
+  state.shownView = null;
+});
+$("#view-dialog").addEventListener("close", () => renderWaiting());
 
 async function answerView(view, result) {
   const body = { viewId: view.viewId, viewResult: result };
@@ -405,6 +521,7 @@ async function answerView(view, result) {
   }
   try {
     await api("POST", "/api/v1/maintenance/close-view", body);
+    if (state.run?.openView?.viewId === view.viewId) state.run.openView = null; // answered
     closeViewDialog();
     await refreshRun();
   } catch (error) {
@@ -420,11 +537,25 @@ async function refreshHistory() {
   replaceKeepingFocus($("#history-list"), page.items.map((run) => {
     const details = element("details", {
       ontoggle: async (event) => { if (event.target.open) await fillRun(event.target, run.id); },
-    }, element("summary", {}, `${run.procedureName} · `, element("span", { class: `badge ${run.state}` }, run.state),
+    }, element("summary", {}, `${run.procedureName} · `, stateBadge(run.state),
       ` · ${absolute(run.startedAt)}${run.startedBy ? ` · ${run.startedBy}` : ""}`));
     return element("li", { "data-run": run.id }, details);
   }));
   $("#history-more").hidden = page.total <= page.items.length;
+  // The states a reader may not know, explained once below the list when it shows them.
+  const unusual = ["Interrupted", "Failed"].filter((name) => page.items.some((run) => run.state === name));
+  $("#history-legend").hidden = !unusual.length;
+  $("#history-legend").replaceChildren(...unusual.flatMap((name) => [
+    element("dt", {}, element("span", { class: `badge ${name}` }, name)),
+    element("dd", { id: `legend-${name}` }, STATE_HELP[name]),
+  ]));
+}
+
+function stateBadge(name) {
+  const unusual = name === "Interrupted" || name === "Failed";
+  return element("span", {
+    class: `badge ${name}`, title: STATE_HELP[name] ?? null, "aria-describedby": unusual ? `legend-${name}` : null,
+  }, name);
 }
 
 $("#history-more").addEventListener("click", () => { state.historyLimit += 20; refreshHistory(); });
@@ -436,11 +567,11 @@ async function fillRun(details, runId) {
   details.append(element("div", { class: "run-details" },
     element("h3", {}, "Views"),
     element("ol", {}, run.views.map((view) => element("li", {},
-      `${view.title}: ${view.result ?? "(unanswered)"}${view.input ? ` — “${view.input}”` : ""}`))),
+      `${view.title}${/[?:]$/.test(view.title) ? "" : ":"} ${view.result ?? "(unanswered)"}${view.input ? ` — “${view.input}”` : ""}`))),
     inputs.length ? element("h3", {}, "Entered and measured") : null,
     inputs.length ? element("ul", {}, inputs.map(([name, value]) => element("li", {}, `${name}: ${value}`))) : null,
     run.errors.length ? element("h3", {}, "Errors") : null,
-    run.errors.length ? element("ul", {}, run.errors.map((e) => element("li", {}, `Step ${e.step}: ${e.response} (${e.message})`))) : null,
+    run.errors.length ? element("ul", {}, run.errors.map((e) => element("li", {}, errorLine(run, e)))) : null,
   ));
 }
 
@@ -498,8 +629,8 @@ function renderUsage(usage) {
   });
   const description = usage.map((run, index) => `${index + 1}: ${run.kind} at ${absolute(run.at)}, ${run.channels.map((c) => `${c.name} ${c.tipPickUpCounter}`).join(", ")} tips`).join("; ");
   chart.innerHTML = `<svg viewBox="0 0 ${width} ${height}" role="img" aria-label="Tip pick-ups per run, oldest first: ${escapeAttribute(description)}">
-    <text x="0" y="10">${max}</text><text x="0" y="${height - bottom}">0</text>${bars.join("")}
-    <text x="${left}" y="${height - 4}">Runs, oldest first · Front (blue) and Rear (purple) tip pick-ups</text></svg>`;
+    <text x="0" y="12">${max}</text><text x="0" y="${height - bottom}">0</text>${bars.join("")}</svg>
+    <p class="note">Tip pick-ups per run, oldest first: <span class="key front">Front</span> <span class="key rear">Rear</span></p>`;
 }
 
 function escapeAttribute(text) {
@@ -513,6 +644,8 @@ async function refreshUv() {
     api("GET", "/api/v1/maintenance/uv-routine-interval-options"),
     api("GET", "/api/v1/maintenance/uv-routine-settings"),
   ]);
+  state.uvInterval = settings.interval;
+  renderProcedures(); // the UV procedure's due date reads after the setting
   const select = $("#uv-interval");
   select.replaceChildren(...options.map((option) => element("option", { value: option.name, selected: option.name === settings.interval }, option.description)));
   const mayChange = session.can("ModifyMaintenanceSettings");
@@ -525,6 +658,7 @@ $("#uv-form").addEventListener("submit", async (event) => {
   const interval = $("#uv-interval").value;
   await attempt("#uv-message", async () => {
     await api("PUT", "/api/v1/maintenance/uv-routine-settings", { interval });
+    state.uvInterval = interval;
     await refreshProcedures();
   }, `Saved: ${$("#uv-interval").selectedOptions[0].textContent}.`);
 });
@@ -533,19 +667,31 @@ $("#uv-form").addEventListener("submit", async (event) => {
 
 async function refreshSimulator() {
   const sim = await api("GET", "/mlprep/v1/simulator");
-  $("#sim-clock").textContent = `Instrument clock: ${absolute(sim.now)} · speed ${sim.speed} · ${Math.round(sim.offsetSeconds / 3600)} h ahead of real time`;
+  $("#sim-clock").textContent = `Instrument clock: ${absolute(sim.now)} · speed ${sim.speed} · ${aheadText(sim.offsetSeconds)}`;
   if (document.activeElement !== $("#speed")) $("#speed").value = sim.speed;
   if (document.activeElement !== $("#hepa")) $("#hepa").value = sim.hepaPressureDropPa;
-  const planned = sim.plannedFaults.map((f) => `${f.operation}${f.channel ? ` on ${f.channel}` : ""}`);
-  $("#faults").textContent = `Planned: ${planned.join(", ") || "none"}; random rate ${sim.faultRate}.`;
+  const operation = (name) => $(`#fault-operation option[value="${name}"]`)?.textContent ?? name;
+  const planned = sim.plannedFaults.map((f) => `${operation(f.operation)} (${f.channel ?? "any channel"})`);
+  const rate = sim.faultRate ? `${+(sim.faultRate * 100).toPrecision(3)} % of actions` : "none";
+  $("#faults").textContent = `Planned: ${planned.join(", ") || "none"}. Random faults: ${rate}.`;
   state.clockOffsetMs = new Date(sim.now) - Date.now();
 }
 
+function aheadText(seconds) {
+  const hours = Math.round(Math.abs(seconds) / 3600);
+  if (!hours) return "in step with real time";
+  const days = Math.floor(hours / 24);
+  const parts = [days ? `${days} day${days === 1 ? "" : "s"}` : null, hours % 24 ? `${hours % 24} h` : null];
+  return `${parts.filter(Boolean).join(" ")} ${seconds > 0 ? "ahead of" : "behind"} real time`;
+}
+
+// Each form says how it went below its own button, where the eye is (on a phone the others are
+// a screen away).
 function simulatorForm(selector, action, success) {
   $(selector).addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = Object.fromEntries(new FormData(event.target));
-    await attempt("#sim-message", async () => {
+    await attempt(`${selector.replace("-form", "-message")}`, async () => {
       await action(data);
       await Promise.allSettled([refreshSimulator(), refreshProcedures(), refreshCounters()]);
     }, success);
@@ -561,7 +707,7 @@ $("#reset-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const yes = await confirmDialog("Factory reset: forget every run, protocol run, counter and execution?", "Factory reset");
   if (!yes) return;
-  await attempt("#sim-message", async () => {
+  await attempt("#reset-message", async () => {
     await api("POST", "/mlprep/v1/simulator/factory-reset");
     await refreshAll();
   }, "The simulated instrument is back to its factory state.");
@@ -577,10 +723,10 @@ async function refreshUsers() {
       onchange: (event) => userAction(() => api("PUT", `/mlprep/v1/users/${encodeURIComponent(user.userName)}/role`, { role: event.target.value }), `${user.userName} is now ${event.target.value}.`),
     }, ["Operator", "Service", "Administrator"].map((name) => element("option", { selected: name === user.role }, name)));
     return element("tr", { "data-user": user.userName },
-      element("td", {}, user.userName),
-      element("td", {}, role),
-      element("td", {}, user.lockedUntil ? absolute(user.lockedUntil) : "—"),
-      element("td", {}, element("div", { class: "buttons" },
+      element("td", { "data-label": "User" }, user.userName),
+      element("td", { "data-label": "Role" }, role),
+      element("td", { "data-label": "Locked until" }, user.lockedUntil ? absolute(user.lockedUntil) : "—"),
+      element("td", { "data-label": "Actions" }, element("div", { class: "buttons" },
         element("button", { type: "button", class: "secondary", disabled: !user.lockedUntil, onclick: () => userAction(() => api("POST", `/mlprep/v1/users/${encodeURIComponent(user.userName)}/unlock`), `Unlocked ${user.userName}.`) }, `Unlock ${user.userName}`),
         element("button", { type: "button", class: "secondary", onclick: () => setPassword(user.userName) }, `Set password of ${user.userName}`),
         element("button", { type: "button", class: "danger", onclick: () => removeUser(user.userName) }, `Remove ${user.userName}`))));
@@ -612,18 +758,59 @@ $("#add-user-form").addEventListener("submit", async (event) => {
 
 // -- audit -------------------------------------------------------------------------------------
 
+// The trail is read when its tab opens, again after each event while it is shown (most audited
+// actions announce one), and every AUDIT_POLL_MS while it is shown and the page is visible, for
+// those that announce none (sign-ins, user changes). At most one read every AUDIT_MIN_GAP_MS.
+const AUDIT_POLL_MS = 15000;
+const AUDIT_MIN_GAP_MS = 2000;
+const audit = { reading: null, last: 0, again: null };
+
+function auditShown() {
+  return session.can("ViewAudit") && !$("#app").hidden && !$("#audit").hidden
+    && document.visibilityState === "visible";
+}
+
+function refreshAuditSoon() {
+  if (!auditShown() || audit.again) return;
+  const wait = Math.max(0, audit.last + AUDIT_MIN_GAP_MS - Date.now());
+  audit.again = setTimeout(() => { audit.again = null; if (auditShown()) refreshAudit().catch(() => {}); }, wait);
+}
+
 async function refreshAudit() {
+  if (audit.reading) return audit.reading;
+  audit.last = Date.now();
+  audit.reading = readAudit().finally(() => { audit.reading = null; });
+  return audit.reading;
+}
+
+async function readAudit() {
   const action = $("#audit-action").value;
   const query = new URLSearchParams({ limit: "50" });
   if (action) query.set("action", action);
   const page = await api("GET", `/mlprep/v1/audit?${query}`);
-  $("#audit-rows").replaceChildren(...page.items.map((entry) => element("tr", {},
-    element("td", {}, absolute(entry.at)), element("td", {}, entry.actor ?? "—"),
-    element("td", {}, entry.action), element("td", {}, entry.target ?? "—"), element("td", {}, entry.outcome))));
-  $("#audit-count").textContent = `${page.items.length} of ${page.total} entries.`;
+  const cell = (label, text) => element("td", { "data-label": label }, text ?? "—");
+  $("#audit-rows").replaceChildren(...page.items.map((entry) => element("tr", { "data-entry": entry.id },
+    cell("When", absolute(entry.at, "medium")), cell("Who", entry.actor), cell("Action", entry.action),
+    cell("Target", entry.target), cell("Outcome", entry.outcome), cell("Details", auditDetails(entry)))));
+  $("#audit-count").textContent = `${auditCount(page.items.length, page.total, action)} The list updates while this tab is open.`;
+}
+
+function auditCount(shown, total, action) {
+  const of = action ? ` for ${action}` : "";
+  if (!total) return `No entries${of} yet.`;
+  if (shown === total) return `${total === 1 ? "The one entry" : `All ${total} entries`}${of}.`;
+  return `The newest ${shown} of ${total} entries${of}.`;
+}
+
+function auditDetails(entry) {
+  const parts = [entry.detail, entry.client ? `from ${entry.client}` : null].filter(Boolean);
+  return parts.length ? parts.join(", ") : null;
 }
 
 $("#audit-form").addEventListener("submit", (event) => { event.preventDefault(); refreshAudit(); });
+$("#audit-action").addEventListener("change", () => refreshAudit());
+setInterval(() => { if (auditShown() && Date.now() - audit.last >= AUDIT_POLL_MS) refreshAudit().catch(() => {}); }, 1000);
+document.addEventListener("visibilitychange", () => refreshAuditSoon());
 
 // -- live updates ------------------------------------------------------------------------------
 
@@ -634,6 +821,7 @@ function onLiveState(status) {
 }
 
 function onEvent(code, data) {
+  if (code !== "logoutcountdown") refreshAuditSoon(); // what happened was likely audited
   switch (code) {
     case "open": // (re)connected: what happened meanwhile is read back
       refreshSoon(["run", "procedures", "counters"]);
@@ -648,7 +836,7 @@ function onEvent(code, data) {
       refreshSoon(["counters"]);
       break;
     case "clock": case "uvroutine": case "reset":
-      refreshSoon(["health", "procedures", "counters", "simulator"]);
+      refreshSoon(["health", "uv", "procedures", "counters", "simulator"]);
       break;
     case "logoutcountdown":
       say("#run-message", "You will be signed out soon for inactivity.");
@@ -667,7 +855,7 @@ function refreshSoon(parts) {
     pending.clear();
     const work = {
       run: refreshRun, procedures: refreshProcedures, history: refreshHistory,
-      counters: refreshCounters, health: refreshHealth,
+      counters: refreshCounters, health: refreshHealth, uv: refreshUv,
       simulator: session.can("ControlSimulator") ? refreshSimulator : null,
     };
     await Promise.allSettled(parts.map((part) => work[part]?.()));
@@ -676,4 +864,5 @@ function refreshSoon(parts) {
 
 // -- start -------------------------------------------------------------------------------------
 
+refreshHealth().catch(() => {}); // the serial number, on the sign-in screen too (no token needed)
 if (session.valid) showApp(); else showSignIn();
