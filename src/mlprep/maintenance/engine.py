@@ -759,8 +759,8 @@ class RunEngine:
             step,
             ViewKind.ERROR,
             "Maintenance error",
-            f"{action.title} failed: {message} Retry the action (Yes), continue with the next "
-            "step (Ok) or abort the procedure (Abort)?",
+            f"{action.title} failed: {message.rstrip('.')}. Retry the action (Yes), continue "
+            "with the next step (Ok) or abort the procedure (Abort)?",
             ERROR_IMAGE,
             [result.value for result in ERROR_RESULTS],
             False,
