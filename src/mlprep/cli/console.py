@@ -4,6 +4,7 @@ and the exit codes scripts can rely on."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from typing import Any, NoReturn
@@ -15,6 +16,15 @@ from rich.markup import escape
 
 out = Console()
 err = Console(stderr=True)
+
+
+def follow_terminal_width() -> None:
+    """Take the width from `COLUMNS` as each command starts: rich reads it once, when a console
+    is made, and a program that runs several commands in one process (tests do) may change it."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit():
+        out.width = err.width = int(columns)
+
 
 # Exit codes (README: "The command line").
 RUN_NOT_COMPLETED = 1  # also: any other failure

@@ -12,6 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from mlprep.cli import events, login, maintenance, procedures, serve, simulator, status, users
+from mlprep.cli.console import follow_terminal_width
 from mlprep.cli.remote import CliState
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ def main(
     ] = None,
 ) -> None:
     """Talk to an mlprep server (or run one: `mlprep serve`)."""
+    follow_terminal_width()
     context.obj = CliState(profile_name=profile, url=url)
 
 
