@@ -20,7 +20,7 @@ from mlprep.client.errors import ServerUnreachable, Unauthenticated, problem_err
 from mlprep.client.runs import Answerer, AnswerLike, ViewPrompt
 from mlprep.client.session import Credentials, Session
 from mlprep.contract.authenticate import AuthenticateResponse
-from mlprep.contract.runs import View
+from mlprep.contract.runs import Run, View
 
 T = TypeVar("T")
 
@@ -185,7 +185,7 @@ class Flows:
         return response.status_code == 200
 
     def ask(
-        self, answerer: Answerer, view: View, run: Any, read_image: Callable[[View], Any]
+        self, answerer: Answerer, view: View, run: Run, read_image: Callable[[View], Any]
     ) -> Flow[AnswerLike]:
         """Ask `answerer` about `view`; `read_image(view)` is what `prompt.image()` returns."""
         image_url = None
