@@ -9,6 +9,7 @@ import pytest
 
 from mlprep.client import PrepClient
 from mlprep.contract.runs import RunState
+from tests.client.faces import BlockingAsyncClient, Face
 from tests.e2e.conftest import server_factory  # noqa: F401 - a fixture these tests use too
 from tests.e2e.server import ServerProcess, serving
 from tests.sessions import ADMIN_PASSWORD
@@ -33,6 +34,12 @@ def prep(instrument: ServerProcess) -> Iterator[PrepClient]:
             if user.user_name != "admin":
                 client.remove_user(user.user_name)
         yield client
+
+
+@pytest.fixture(params=["sync", "async"])
+def face(request: pytest.FixtureRequest) -> Face:
+    """The face under test: `PrepClient`, or `AsyncPrepClient` run blocking on its own loop."""
+    return PrepClient if request.param == "sync" else BlockingAsyncClient
 
 
 def settle(client: PrepClient) -> None:

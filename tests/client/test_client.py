@@ -1,8 +1,10 @@
-"""`PrepClient` against a real server: every operation returns typed values, errors come as
+"""Both faces against a real server: every operation returns typed values, errors come as
 exceptions carrying the problem, either prefix works, and `run_procedure` drives a run to its end
 through a callback."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -22,9 +24,23 @@ from mlprep.client import (
 from mlprep.contract.maintenance import ProcedureStatus, UvInterval, ViewResult
 from mlprep.contract.runs import RunState, ViewKind
 from mlprep.contract.users import Role
+from tests.client.faces import Face
 from tests.e2e.server import ServerProcess
 from tests.postgres import free_port
 from tests.sessions import ADMIN_PASSWORD
+
+
+# The tests of behaviour run both faces: `prep` is the face under test's admin client and `face`
+# makes the others (see tests/client/faces.py).
+@pytest.fixture
+def prep(prep: PrepClient, face: Face, instrument: ServerProcess) -> Iterator[PrepClient]:
+    """The conftest's `prep` (the instrument set back), in the face under test."""
+    if face is PrepClient:
+        yield prep
+        return
+    with face(instrument.base_url, user_name="admin", password=ADMIN_PASSWORD) as client:
+        yield client
+
 
 PNG = b"\x89PNG\r\n\x1a\n"
 PROCEDURES = [
@@ -96,12 +112,14 @@ def test_the_simulator_is_controlled_through_the_client(prep: PrepClient) -> Non
     assert prep.channel_counters()[0].tip_pick_up_counter == 0
 
 
-def test_users_are_managed_through_the_client(prep: PrepClient, instrument: ServerProcess) -> None:
+def test_users_are_managed_through_the_client(
+    prep: PrepClient, instrument: ServerProcess, face: Face
+) -> None:
     alice = prep.add_user("alice", "alices password", "operator")
     assert (alice.user_name, alice.role) == ("alice", Role.OPERATOR)
     assert [u.user_name for u in prep.users()] == ["admin", "alice"]
 
-    with PrepClient(instrument.base_url, user_name="alice", password="alices password") as own:
+    with face(instrument.base_url, user_name="alice", password="alices password") as own:
         assert len(own.procedures()) == 5
         with pytest.raises(PermissionDenied) as denied:
             own.users()
@@ -117,7 +135,7 @@ def test_users_are_managed_through_the_client(prep: PrepClient, instrument: Serv
 
 
 def test_errors_are_exceptions_carrying_the_problem(
-    prep: PrepClient, instrument: ServerProcess
+    prep: PrepClient, instrument: ServerProcess, face: Face
 ) -> None:
     with pytest.raises(NotFound) as missing:
         prep.procedure("f" * 32)
@@ -133,7 +151,7 @@ def test_errors_are_exceptions_carrying_the_problem(
     assert short.value.problem.errors == {"password": ["At least 8 characters."]}
 
     prep.add_user("carol", "carols password")
-    with PrepClient(instrument.base_url) as stranger:
+    with face(instrument.base_url) as stranger:
         for _ in range(5):
             with pytest.raises(Unauthenticated):
                 stranger.login("carol", "wrong password")
@@ -142,14 +160,14 @@ def test_errors_are_exceptions_carrying_the_problem(
     assert locked.value.retry_after is not None and locked.value.retry_after > 0
 
 
-def test_either_prefix_reaches_the_vendor_operations(instrument: ServerProcess) -> None:
+def test_either_prefix_reaches_the_vendor_operations(instrument: ServerProcess, face: Face) -> None:
     for prefix in ("/api/v1", "/NimbusLite/api/v1"):
-        with PrepClient(
+        with face(
             instrument.base_url, user_name="admin", password=ADMIN_PASSWORD, prefix=prefix
         ) as client:
             assert len(client.procedures()) == 5
     with (
-        PrepClient(
+        face(
             instrument.base_url, user_name="admin", password=ADMIN_PASSWORD, prefix="/nowhere/v1"
         ) as lost,
         pytest.raises(NotFound),
@@ -157,10 +175,10 @@ def test_either_prefix_reaches_the_vendor_operations(instrument: ServerProcess) 
         lost.procedures()
 
 
-def test_only_idempotent_calls_are_retried_when_the_server_cannot_be_reached() -> None:
+def test_only_idempotent_calls_are_retried_when_the_server_cannot_be_reached(face: Face) -> None:
     waits: list[float] = []
     url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
-    with PrepClient(url, token="t", retries=2, sleep=waits.append, timeout=2) as client:
+    with face(url, token="t", retries=2, sleep=waits.append, timeout=2) as client:
         with pytest.raises(ServerUnreachable) as unreachable:
             client.procedures()
         assert waits == [0.2, 0.4]
@@ -172,8 +190,10 @@ def test_only_idempotent_calls_are_retried_when_the_server_cannot_be_reached() -
         assert waits == []
 
 
-def test_a_client_with_a_token_only_reports_an_invalid_token(instrument: ServerProcess) -> None:
-    with PrepClient(instrument.base_url, token="not-a-token") as client:
+def test_a_client_with_a_token_only_reports_an_invalid_token(
+    instrument: ServerProcess, face: Face
+) -> None:
+    with face(instrument.base_url, token="not-a-token") as client:
         assert client.check_authentication() is False
         with pytest.raises(Unauthenticated) as refused:
             client.procedures()
@@ -257,10 +277,10 @@ def test_events_arrive_as_they_happen_and_filtered_by_code(prep: PrepClient) -> 
 
 
 def test_a_stream_whose_token_is_revoked_reconnects_with_a_new_login(
-    prep: PrepClient, instrument: ServerProcess
+    prep: PrepClient, instrument: ServerProcess, face: Face
 ) -> None:
     prep.add_user("watcher", "watchers password", Role.OPERATOR)
-    own = PrepClient(instrument.base_url, user_name="watcher", password="watchers password")
+    own = face(instrument.base_url, user_name="watcher", password="watchers password")
     with own, own.events(streams=["events"], codes={"counters"}) as events:
         first_token = own.session.token
         prep.set_user_role("watcher", Role.SERVICE)  # ends the watcher's tokens and streams

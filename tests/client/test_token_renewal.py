@@ -1,5 +1,6 @@
 """A script that runs for longer than a token lives never sees it expire: the client renews the
-token before its end, and logs in again after a 401 when it holds a password."""
+token before its end, and logs in again after a 401 when it holds a password (both faces, where
+`face` is asked for)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 from mlprep.client import AsyncPrepClient, PrepClient, Unauthenticated
 from mlprep.contract.users import Role
+from tests.client.faces import Face
 from tests.e2e.conftest import ServerFactory
 from tests.e2e.server import ServerProcess
 from tests.problems import assert_problem
@@ -35,13 +37,11 @@ def test_a_one_minute_token_is_renewed_unnoticed_across_its_expiry(
         assert http.get("/api/v1/maintenance", headers=bearer(tokens[-1])).status_code == 200
 
 
-def test_a_revoked_token_is_replaced_by_a_new_login(instrument: ServerProcess) -> None:
+def test_a_revoked_token_is_replaced_by_a_new_login(instrument: ServerProcess, face: Face) -> None:
     with PrepClient(instrument.base_url, user_name="admin", password=ADMIN_PASSWORD) as admin:
         admin.add_user("dora", "doras password", Role.OPERATOR)
         try:
-            with PrepClient(
-                instrument.base_url, user_name="dora", password="doras password"
-            ) as dora:
+            with face(instrument.base_url, user_name="dora", password="doras password") as dora:
                 assert len(dora.procedures()) == 5
                 revoked = dora.session.token
                 admin.set_user_role("dora", Role.SERVICE)  # ends her tokens
@@ -53,10 +53,10 @@ def test_a_revoked_token_is_replaced_by_a_new_login(instrument: ServerProcess) -
 
 
 def test_a_client_with_an_access_key_exchanges_it_again_until_it_is_revoked(
-    instrument: ServerProcess, prep: PrepClient
+    instrument: ServerProcess, prep: PrepClient, face: Face
 ) -> None:
     issued = prep.add_access_key("admin", "a long script")
-    with PrepClient(instrument.base_url, access_key=issued.key) as keyed:  # no password held
+    with face(instrument.base_url, access_key=issued.key) as keyed:  # no password held
         assert len(keyed.procedures()) == 5
         first = keyed.session.token
         assert first is not None

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import inspect
 import time
 from collections.abc import Awaitable, Callable, Collection
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 
@@ -15,29 +13,17 @@ from mlprep import __version__
 from mlprep.client import calls
 from mlprep.client.calls import (
     DEFAULT_URL,
-    RETRYABLE,
     VENDOR_PREFIX,
     Call,
-    retry_delay,
-    url_for,
 )
-from mlprep.client.errors import (
-    Conflict,
-    NotFound,
-    ServerUnreachable,
-    Unauthenticated,
-    problem_error,
-)
+from mlprep.client.drive import drive_async
 from mlprep.client.events import STREAMS, AsyncEventSubscription
+from mlprep.client.flows import Flow, Flows
+from mlprep.client.run_flow import follow
 from mlprep.client.runs import (
-    Answer,
     Answerer,
     ErrorPolicy,
-    ViewPrompt,
-    answerer_for,
-    as_answer,
     resolve_procedure,
-    view_to_answer,
 )
 from mlprep.client.session import Credentials, Session
 from mlprep.contract.access_keys import AccessKey, IssuedAccessKey
@@ -98,7 +84,7 @@ class AsyncPrepClient:
         self.base_url = base_url.rstrip("/")
         self.prefix = prefix
         self.session = Session(token, credentials, clock, access_key)
-        self._retries = retries
+        self._flows = Flows(self.base_url, prefix, self.session, retries)
         self._sleep = sleep
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
@@ -112,52 +98,10 @@ class AsyncPrepClient:
     async def send(self, call: Call[T]) -> T:
         """Send one call and read its answer. Raises a ProblemError subclass for an error answer
         and ServerUnreachable when none came."""
-        if call.authenticated:
-            await self._ensure_fresh_token()
-        response = await self._exchange(call)
-        if response.status_code == 401 and call.authenticated and await self._log_in_again():
-            response = await self._exchange(call)
-        if response.is_success:
-            return call.read(response)
-        raise problem_error(response)
+        return await self._drive(self._flows.send(call))
 
-    async def _exchange(self, call: Call[Any]) -> httpx.Response:
-        headers = self.session.headers if call.authenticated else {}
-        attempt = 0
-        while True:
-            try:
-                return await self._http.request(
-                    call.method,
-                    url_for(call, self.prefix),
-                    json=call.json,
-                    params=call.params or None,
-                    headers=headers,
-                )
-            except httpx.TransportError as error:
-                if (
-                    not (call.retryable and isinstance(error, RETRYABLE))
-                    or attempt >= self._retries
-                ):
-                    raise ServerUnreachable(
-                        f"No answer from {self.base_url} to {call.method} {call.path}: {error}"
-                    ) from error
-                await self._sleep(retry_delay(attempt))
-                attempt += 1
-
-    async def _ensure_fresh_token(self) -> None:
-        session = self.session
-        if session.token is None:
-            await self._log_in_again()
-            return
-        if not session.due_for_renewal:
-            return
-        if not session.expired:
-            try:
-                await self.renew_token()
-                return
-            except Unauthenticated:
-                pass
-        await self._log_in_again()
+    async def _drive(self, flow: Flow[T], events: AsyncEventSubscription | None = None) -> T:
+        return await drive_async(flow, self._http, self._sleep, events)
 
     async def close(self) -> None:
         """Close the connections."""
@@ -176,53 +120,25 @@ class AsyncPrepClient:
     ) -> AuthenticateResponse:
         """Log in (with the given credentials, else those the client was made with); the token is
         used from now on. Raises Unauthenticated, LockedOut (retry_after) or ServiceBusy."""
-        if user_name is not None and password is not None:
-            self.session.credentials = Credentials(user_name, password)
-        credentials = self.session.credentials
-        if credentials is None:
-            raise ValueError("login() needs a user name and password.")
-        answer = await self.send(calls.login(credentials.user_name, credentials.password))
-        if answer.token is None:
-            raise Unauthenticated.without_response("The server answered the login without a token.")
-        self.session.use(answer.token, answer)
-        return answer
+        return await self._drive(self._flows.login(user_name, password))
 
     async def login_with_access_key(self, access_key: str | None = None) -> AuthenticateResponse:
         """Exchange an access key (the given one, else the one held) for a token, used from now
         on; the key is held to get the next one. Raises Unauthenticated (revoked or unknown)."""
-        if access_key is not None:
-            self.session.access_key = access_key
-        key = self.session.access_key
-        if key is None:
-            raise ValueError("login_with_access_key() needs an access key.")
-        answer = await self.send(calls.login_with_access_key(key))
-        if answer.token is None:
-            raise Unauthenticated.without_response("The server answered the login without a token.")
-        self.session.use(answer.token, answer)
-        return answer
+        return await self._drive(self._flows.login_with_access_key(access_key))
 
     async def logout(self) -> None:
         """Log out: the server revokes the token; the client forgets it, and the password or
         access key it held."""
-        if self.session.token is not None:
-            await self._exchange(calls.logout())
-        self.session.forget()
-        self.session.credentials = None
-        self.session.access_key = None  # (still valid on the server: see revoke_access_key)
+        return await self._drive(self._flows.logout())
 
     async def renew_token(self) -> AuthenticateResponse:
         """Exchange the token for a fresh one (which the client uses from now on)."""
-        response = await self._exchange(calls.renew_token())
-        if not response.is_success:
-            raise problem_error(response)
-        answer = calls.renew_token().read(response)
-        if answer.token is not None:
-            self.session.use(answer.token, answer)
-        return answer
+        return await self._drive(self._flows.renew_token())
 
     async def check_authentication(self) -> bool:
         """Whether the token is valid now (no renewal is tried)."""
-        return (await self._exchange(calls.check_authentication())).status_code == 200
+        return await self._drive(self._flows.check_authentication())
 
     # -- Maintenance -----------------------------------------------------------------------------
 
@@ -427,19 +343,10 @@ class AsyncPrepClient:
         )
 
     async def _log_in_again(self) -> bool:
-        """Get a new token from the access key or the password held, if one is (the token was
-        refused, or has expired); whether one was held."""
-        if self.session.access_key is not None:
-            await self.login_with_access_key()
-            return True
-        if self.session.credentials is None:
-            return False
-        await self.login()
-        return True
+        return await self._drive(self._flows.log_in_again())
 
     async def _stream_headers(self) -> dict[str, str]:
-        await self._ensure_fresh_token()
-        return self.session.headers
+        return await self._drive(self._flows.stream_headers())
 
     async def run_procedure(
         self,
@@ -463,9 +370,17 @@ class AsyncPrepClient:
         procedure_id = (await self.find_procedure(procedure)).id
         async with self.events() as events:  # subscribed before the start: nothing is missed
             started = await self.start_procedure(procedure_id)
-            return await self._follow(
-                started.run_id, events, answer, on_error, on_update, poll_seconds, abort_if_stopped
+            flow = follow(
+                self._flows,
+                started.run_id,
+                answer,
+                on_error,
+                on_update,
+                poll_seconds,
+                abort_if_stopped,
+                self._view_image,
             )
+            return await self._drive(flow, events)
 
     async def follow_run(
         self,
@@ -480,70 +395,17 @@ class AsyncPrepClient:
         """Follow a run that is already going (one left waiting, or started elsewhere) to its
         end, answering its views as `run_procedure` does; the finished run."""
         async with self.events() as events:
-            return await self._follow(
-                run_id, events, answer, on_error, on_update, poll_seconds, abort_if_stopped
+            flow = follow(
+                self._flows,
+                run_id,
+                answer,
+                on_error,
+                on_update,
+                poll_seconds,
+                abort_if_stopped,
+                self._view_image,
             )
-
-    async def _follow(
-        self,
-        run_id: str,
-        events: AsyncEventSubscription,
-        answer: Answerer | None,
-        on_error: ErrorPolicy | str | Answerer | None,
-        on_update: Callable[[Run], None] | None,
-        poll_seconds: float,
-        abort_if_stopped: bool,
-    ) -> Run:
-        answered: set[str] = set()
-        try:
-            while True:
-                run = await self.run(run_id)
-                if on_update is not None:
-                    on_update(run)
-                if run.state.is_terminal:
-                    return run
-                view = view_to_answer(run, answered)
-                if view is None:
-                    await events.next(timeout=poll_seconds)
-                    continue
-                reply = await self._answer(view, run, answer, on_error)
-                answered.add(view.view_id)
-                # Answered elsewhere first (404 or 409): the first answer wins.
-                with contextlib.suppress(NotFound, Conflict):
-                    await self.close_view(view.view_id, reply.result, reply.input)
-        except BaseException:
-            if abort_if_stopped:
-                await self._abort_quietly(run_id)
-            raise
-
-    async def _answer(
-        self,
-        view: View,
-        run: Run,
-        answer: Answerer | None,
-        on_error: ErrorPolicy | str | Answerer | None,
-    ) -> Answer:
-        who = answerer_for(view, answer, on_error)
-        if isinstance(who, Answer):
-            return who
-        image_url = self._image_url(view)
-        prompt = ViewPrompt(view, run, image_url, lambda: self._view_image(view))
-        reply = who(prompt)
-        if inspect.isawaitable(reply):
-            reply = await reply
-        return as_answer(reply)
-
-    def _image_url(self, view: View) -> str | None:
-        if not view.image_name:
-            return None
-        return f"{self.base_url}{url_for(calls.image(view.image_name), self.prefix)}"
+            return await self._drive(flow, events)
 
     async def _view_image(self, view: View) -> bytes:
         return await self.image(view.image_name) if view.image_name else b""
-
-    async def _abort_quietly(self, run_id: str) -> None:
-        # Best effort: the exception that stopped the run matters more than one from here.
-        with contextlib.suppress(Exception):
-            current = await self.current_run()
-            if current is not None and current.id == run_id:
-                await self.abort()

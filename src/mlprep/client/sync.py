@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable, Collection
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 
@@ -13,29 +12,17 @@ from mlprep import __version__
 from mlprep.client import calls
 from mlprep.client.calls import (
     DEFAULT_URL,
-    RETRYABLE,
     VENDOR_PREFIX,
     Call,
-    retry_delay,
-    url_for,
 )
-from mlprep.client.errors import (
-    Conflict,
-    NotFound,
-    ServerUnreachable,
-    Unauthenticated,
-    problem_error,
-)
+from mlprep.client.drive import drive
 from mlprep.client.events import STREAMS, EventSubscription
+from mlprep.client.flows import Flow, Flows
+from mlprep.client.run_flow import follow
 from mlprep.client.runs import (
-    Answer,
     Answerer,
     ErrorPolicy,
-    ViewPrompt,
-    answerer_for,
-    as_answer,
     resolve_procedure,
-    view_to_answer,
 )
 from mlprep.client.session import Credentials, Session
 from mlprep.contract.access_keys import AccessKey, IssuedAccessKey
@@ -96,7 +83,7 @@ class PrepClient:
         self.base_url = base_url.rstrip("/")
         self.prefix = prefix
         self.session = Session(token, credentials, clock, access_key)
-        self._retries = retries
+        self._flows = Flows(self.base_url, prefix, self.session, retries)
         self._sleep = sleep
         self._http = httpx.Client(
             base_url=self.base_url,
@@ -110,52 +97,10 @@ class PrepClient:
     def send(self, call: Call[T]) -> T:
         """Send one call and read its answer. Raises a ProblemError subclass for an error answer
         and ServerUnreachable when none came."""
-        if call.authenticated:
-            self._ensure_fresh_token()
-        response = self._exchange(call)
-        if response.status_code == 401 and call.authenticated and self._log_in_again():
-            response = self._exchange(call)
-        if response.is_success:
-            return call.read(response)
-        raise problem_error(response)
+        return self._drive(self._flows.send(call))
 
-    def _exchange(self, call: Call[Any]) -> httpx.Response:
-        headers = self.session.headers if call.authenticated else {}
-        attempt = 0
-        while True:
-            try:
-                return self._http.request(
-                    call.method,
-                    url_for(call, self.prefix),
-                    json=call.json,
-                    params=call.params or None,
-                    headers=headers,
-                )
-            except httpx.TransportError as error:
-                if (
-                    not (call.retryable and isinstance(error, RETRYABLE))
-                    or attempt >= self._retries
-                ):
-                    raise ServerUnreachable(
-                        f"No answer from {self.base_url} to {call.method} {call.path}: {error}"
-                    ) from error
-                self._sleep(retry_delay(attempt))
-                attempt += 1
-
-    def _ensure_fresh_token(self) -> None:
-        session = self.session
-        if session.token is None:
-            self._log_in_again()
-            return
-        if not session.due_for_renewal:
-            return
-        if not session.expired:
-            try:
-                self.renew_token()
-                return
-            except Unauthenticated:
-                pass
-        self._log_in_again()
+    def _drive(self, flow: Flow[T], events: EventSubscription | None = None) -> T:
+        return drive(flow, self._http, self._sleep, events)
 
     def close(self) -> None:
         """Close the connections."""
@@ -174,53 +119,25 @@ class PrepClient:
     ) -> AuthenticateResponse:
         """Log in (with the given credentials, else those the client was made with); the token is
         used from now on. Raises Unauthenticated, LockedOut (retry_after) or ServiceBusy."""
-        if user_name is not None and password is not None:
-            self.session.credentials = Credentials(user_name, password)
-        credentials = self.session.credentials
-        if credentials is None:
-            raise ValueError("login() needs a user name and password.")
-        answer = self.send(calls.login(credentials.user_name, credentials.password))
-        if answer.token is None:
-            raise Unauthenticated.without_response("The server answered the login without a token.")
-        self.session.use(answer.token, answer)
-        return answer
+        return self._drive(self._flows.login(user_name, password))
 
     def login_with_access_key(self, access_key: str | None = None) -> AuthenticateResponse:
         """Exchange an access key (the given one, else the one held) for a token, used from now
         on; the key is held to get the next one. Raises Unauthenticated (revoked or unknown)."""
-        if access_key is not None:
-            self.session.access_key = access_key
-        key = self.session.access_key
-        if key is None:
-            raise ValueError("login_with_access_key() needs an access key.")
-        answer = self.send(calls.login_with_access_key(key))
-        if answer.token is None:
-            raise Unauthenticated.without_response("The server answered the login without a token.")
-        self.session.use(answer.token, answer)
-        return answer
+        return self._drive(self._flows.login_with_access_key(access_key))
 
     def logout(self) -> None:
         """Log out: the server revokes the token; the client forgets it, and the password or
         access key it held."""
-        if self.session.token is not None:
-            self._exchange(calls.logout())
-        self.session.forget()
-        self.session.credentials = None
-        self.session.access_key = None  # (still valid on the server: see revoke_access_key)
+        return self._drive(self._flows.logout())
 
     def renew_token(self) -> AuthenticateResponse:
         """Exchange the token for a fresh one (which the client uses from now on)."""
-        response = self._exchange(calls.renew_token())
-        if not response.is_success:
-            raise problem_error(response)
-        answer = calls.renew_token().read(response)
-        if answer.token is not None:
-            self.session.use(answer.token, answer)
-        return answer
+        return self._drive(self._flows.renew_token())
 
     def check_authentication(self) -> bool:
         """Whether the token is valid now (no renewal is tried)."""
-        return self._exchange(calls.check_authentication()).status_code == 200
+        return self._drive(self._flows.check_authentication())
 
     # -- Maintenance -----------------------------------------------------------------------------
 
@@ -421,19 +338,10 @@ class PrepClient:
         )
 
     def _log_in_again(self) -> bool:
-        """Get a new token from the access key or the password held, if one is (the token was
-        refused, or has expired); whether one was held."""
-        if self.session.access_key is not None:
-            self.login_with_access_key()
-            return True
-        if self.session.credentials is None:
-            return False
-        self.login()
-        return True
+        return self._drive(self._flows.log_in_again())
 
     def _stream_headers(self) -> dict[str, str]:
-        self._ensure_fresh_token()
-        return self.session.headers
+        return self._drive(self._flows.stream_headers())
 
     def run_procedure(
         self,
@@ -457,9 +365,17 @@ class PrepClient:
         procedure_id = self.find_procedure(procedure).id
         with self.events() as events:  # subscribed before the start: nothing is missed
             started = self.start_procedure(procedure_id)
-            return self._follow(
-                started.run_id, events, answer, on_error, on_update, poll_seconds, abort_if_stopped
+            flow = follow(
+                self._flows,
+                started.run_id,
+                answer,
+                on_error,
+                on_update,
+                poll_seconds,
+                abort_if_stopped,
+                self._view_image,
             )
+            return self._drive(flow, events)
 
     def follow_run(
         self,
@@ -474,67 +390,17 @@ class PrepClient:
         """Follow a run that is already going (one left waiting, or started elsewhere) to its
         end, answering its views as `run_procedure` does; the finished run."""
         with self.events() as events:
-            return self._follow(
-                run_id, events, answer, on_error, on_update, poll_seconds, abort_if_stopped
+            flow = follow(
+                self._flows,
+                run_id,
+                answer,
+                on_error,
+                on_update,
+                poll_seconds,
+                abort_if_stopped,
+                self._view_image,
             )
-
-    def _follow(
-        self,
-        run_id: str,
-        events: EventSubscription,
-        answer: Answerer | None,
-        on_error: ErrorPolicy | str | Answerer | None,
-        on_update: Callable[[Run], None] | None,
-        poll_seconds: float,
-        abort_if_stopped: bool,
-    ) -> Run:
-        answered: set[str] = set()
-        try:
-            while True:
-                run = self.run(run_id)
-                if on_update is not None:
-                    on_update(run)
-                if run.state.is_terminal:
-                    return run
-                view = view_to_answer(run, answered)
-                if view is None:
-                    events.next(timeout=poll_seconds)
-                    continue
-                reply = self._answer(view, run, answer, on_error)
-                answered.add(view.view_id)
-                # Answered elsewhere first (404 or 409): the first answer wins.
-                with contextlib.suppress(NotFound, Conflict):
-                    self.close_view(view.view_id, reply.result, reply.input)
-        except BaseException:
-            if abort_if_stopped:
-                self._abort_quietly(run_id)
-            raise
-
-    def _answer(
-        self,
-        view: View,
-        run: Run,
-        answer: Answerer | None,
-        on_error: ErrorPolicy | str | Answerer | None,
-    ) -> Answer:
-        who = answerer_for(view, answer, on_error)
-        if isinstance(who, Answer):
-            return who
-        image_url = self._image_url(view)
-        prompt = ViewPrompt(view, run, image_url, lambda: self._view_image(view))
-        return as_answer(who(prompt))  # type: ignore[arg-type]
-
-    def _image_url(self, view: View) -> str | None:
-        if not view.image_name:
-            return None
-        return f"{self.base_url}{url_for(calls.image(view.image_name), self.prefix)}"
+            return self._drive(flow, events)
 
     def _view_image(self, view: View) -> bytes:
         return self.image(view.image_name) if view.image_name else b""
-
-    def _abort_quietly(self, run_id: str) -> None:
-        # Best effort: the exception that stopped the run matters more than one from here.
-        with contextlib.suppress(Exception):
-            current = self.current_run()
-            if current is not None and current.id == run_id:
-                self.abort()
