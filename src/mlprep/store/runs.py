@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, select, upda
 
 from mlprep.contract.maintenance import Channel
 from mlprep.contract.runs import TERMINAL_STATES, RunState
-from mlprep.maintenance.counters import CounterKind
+from mlprep.counters import CounterKind
 from mlprep.store.counters import MoveSource, move_counters
 from mlprep.store.tables import maintenance_errors, procedures, runs, views
 from mlprep.store.transactions import shared, transaction
