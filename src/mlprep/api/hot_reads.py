@@ -91,22 +91,24 @@ async def _answer(services: Services, lane: _Lane, request: PolledRequest) -> An
     """The read's answer, if its caller holds the route's permission (or the 401 the
     application gives a token it refused before)."""
     if lane.permission is not None:
-        allowed, refusal = _holds(services, request.scope, lane.permission)
+        allowed, refusal = _holds(services, request, lane.permission)
         if not allowed:
             return refusal
     return await lane.read.answer(services, request)
 
 
-def _holds(services: Services, scope: Scope, permission: Permission) -> tuple[bool, Answer | None]:
+def _holds(
+    services: Services, request: PolledRequest, permission: Permission
+) -> tuple[bool, Answer | None]:
     """Whether the request's token is remembered as one that holds `permission`; if not, and
     the token was refused before, the 401 that says why."""
-    token = _bearer_token(scope)
+    token = _bearer_token(request)
     if token is None:
         return False, None
     principal = services.authenticator.remembered(token)
     if principal is None:
         reason = services.authenticator.refusal(token)
-        return False, None if reason is None else _invalid_token(scope, reason)
+        return False, None if reason is None else _invalid_token(request.scope, reason)
     return principal.can(permission), None
 
 
@@ -143,9 +145,9 @@ _REFUSALS: dict[tuple[str, str], tuple[Headers, bytes, bytes]] = {}
 KEPT_REFUSALS = 64
 
 
-def _bearer_token(scope: Scope) -> str | None:
+def _bearer_token(request: PolledRequest) -> str | None:
     """The bearer token, read as the application's dependency reads it (api/dependencies.py)."""
-    value = PolledRequest(scope, {}).header(b"authorization")
+    value = request.header(b"authorization")
     if value is None:
         return None
     scheme, _, token = value.partition(" ")
