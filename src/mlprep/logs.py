@@ -90,10 +90,11 @@ class BatchedStreamHandler(logging.StreamHandler[TextIO]):
     """Writes the lines that come within `FLUSH_SECONDS` of each other to the stream at once.
 
     A server under load logs a line per request; written one by one, each was a system call of
-    its own (a tenth of a polled read's cost). Here they are written together by a background
-    thread every `FLUSH_SECONDS`, or as soon as `FLUSH_CHARACTERS` are waiting; a warning or an
-    error is written at once, with everything before it. At exit (and on `close`) whatever is
-    waiting is written. What a hard kill can lose is the last 50 ms of lines.
+    its own (a good part of a polled read's cost: bench/README.md). Here they are written
+    together by a background thread every `FLUSH_SECONDS`, or as soon as `FLUSH_CHARACTERS` are
+    waiting; a warning or an error is written at once, with everything before it. At exit (and
+    on `close`) whatever is waiting is written. What a hard kill can lose is the last 50 ms of
+    lines.
     """
 
     def __init__(self, stream: TextIO) -> None:

@@ -72,41 +72,6 @@ def procedure_id(client: ApiClient, headers: dict[str, str]) -> str:
     return str(listing[0]["id"])
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/api/v1/maintenance",
-        "/NimbusLite/api/v1/maintenance",
-        "/api/v1/MAINTENANCE/Errors",
-        "/api/v1/maintenance/channel-counters",
-        "/NimbusLite/api/v1/maintenance/uv-routine-interval-options",
-        "/api/v1/maintenance/uv-routine-settings",
-        "/mlprep/v1/health",
-    ],
-)
-def test_each_polled_read_answers_as_the_application_does(
-    client: ApiClient, app: MlprepApp, lane: CountingLane, admin_headers: dict[str, str], path: str
-) -> None:
-    client.get("/api/v1/maintenance", headers=admin_headers)  # the token is verified once
-
-    fast, slow = answered_both_ways(client, app, lane, path, admin_headers)
-
-    assert fast.status_code == 200
-    assert fast.headers["x-instrument-simulated"] == "true"
-    assert_same(fast, slow)
-
-
-def test_one_procedure_answers_as_the_application_does(
-    client: ApiClient, app: MlprepApp, lane: CountingLane, admin_headers: dict[str, str]
-) -> None:
-    path = f"/api/v1/maintenance/{procedure_id(client, admin_headers)}"
-
-    fast, slow = answered_both_ways(client, app, lane, path, admin_headers)
-
-    assert fast.json()["name"] == "Daily Maintenance"
-    assert_same(fast, slow)
-
-
 def start_daily(client: ApiClient, headers: dict[str, str]) -> str:
     """Start Daily Maintenance; its run id once it waits at its first view."""
     started = client.post(f"/api/v1/maintenance/{procedure_id(client, headers)}", headers=headers)
@@ -120,6 +85,56 @@ def start_daily(client: ApiClient, headers: dict[str, str]) -> str:
             return str(started.json()["runId"])
         time.sleep(0.01)
     pytest.fail("the run showed no view")
+
+
+def marked_paths(lane: HotReads, values: dict[str, str]) -> list[tuple[str, str]]:
+    """A path of every route marked for the lane, its parameters filled from `values`, as
+    written and with its literal segments in upper case (its parameters as they are)."""
+    paths = []
+    for operation in lane.marked():
+        segments = operation.template.split("/")
+        filled = [values.get(part[1:-1], part) for part in segments]
+        shouted = [
+            part.upper() if part == given else part
+            for part, given in zip(filled, segments, strict=True)
+        ]
+        assert all("{" not in part for part in filled), f"no value for {operation.template}"
+        paths.append(("/".join(filled), "/".join(shouted)))
+    return paths
+
+
+def test_each_polled_read_answers_as_the_application_does(
+    client: ApiClient, app: MlprepApp, lane: CountingLane, admin_headers: dict[str, str]
+) -> None:
+    run_id = start_daily(client, admin_headers)  # every read has something to say (200)
+    values = {
+        "id": procedure_id(client, admin_headers),
+        "imageName": IMAGE.rsplit("/", 1)[1],
+        "runId": run_id,
+    }
+    paths = marked_paths(lane, values)
+    assert len(paths) >= 18  # every marked route, under each prefix
+
+    for written, shouted in paths:
+        for sent in (written, shouted):
+            client.get(sent, headers=admin_headers)  # the token verified, the answer kept
+
+            fast, slow = answered_both_ways(client, app, lane, sent, admin_headers)
+
+            assert fast.status_code == 200, sent
+            assert fast.headers["x-instrument-simulated"] == "true"
+            assert_same(fast, slow)
+
+
+def test_one_procedure_answers_as_the_application_does(
+    client: ApiClient, app: MlprepApp, lane: CountingLane, admin_headers: dict[str, str]
+) -> None:
+    path = f"/api/v1/maintenance/{procedure_id(client, admin_headers)}"
+
+    fast, slow = answered_both_ways(client, app, lane, path, admin_headers)
+
+    assert fast.json()["name"] == "Daily Maintenance"
+    assert_same(fast, slow)
 
 
 def test_the_run_reads_answer_as_the_application_does(

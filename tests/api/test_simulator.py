@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from mlprep.contract.users import Role
-from mlprep.maintenance.counters import CounterKind
+from mlprep.counters import CounterKind
 from mlprep.services import Services
 from mlprep.settings import Settings
 from tests.asgi import ApiClient

@@ -86,9 +86,9 @@ def _direct_handler() -> tuple[QueuedLogHandler, TextFormatter] | None:
     """The handler that would write the line, and its formatter, where a record would only be
     formatted as text by it: the server's own logging (`mlprep.logs.configure_logging`) in its
     text format. The line is then formatted as `TextFormatter` formats a record and handed to
-    the handler without one: making the record and passing it through `Logger.handle` took about
-    a fifth of a polled read's time in the server (bench/README.md). JSON lines and any other
-    set-up get records."""
+    the handler without one: making the record and passing it through `Logger.handle` was a
+    large part of a polled read's time in the server (bench/README.md has the figure). JSON
+    lines and any other set-up get records."""
     if logger.filters or logger.disabled:
         return None
     current: logging.Logger | None = logger

@@ -10,8 +10,6 @@ from functools import partial
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIWebSocketRoute
-from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from mlprep import __version__
@@ -28,7 +26,6 @@ from mlprep.api.routes import (
     audit,
     authenticate,
     counters,
-    docs,
     errors,
     events,
     health,
@@ -92,19 +89,6 @@ def vendor_router() -> APIRouter:
     for operations in VENDOR_ROUTERS:
         router.include_router(operations)
     return router
-
-
-def routed_paths(app: FastAPI, table: RouteTable) -> list[str]:
-    """Every path template the app routes: the operations, the WebSockets and the documents
-    (mounted static files are left out: their names are exact)."""
-    websockets = [
-        INSTRUMENT_PREFIX + route.path
-        for route in events.websocket_router.routes
-        if isinstance(route, APIWebSocketRoute)
-    ]
-    documents = [str(route.path) for route in docs.router.routes if isinstance(route, Route)]
-    plain = [route.path for route in app.routes if isinstance(route, Route)]
-    return [*table.templates(), *websockets, *documents, *plain]
 
 
 def end_event_streams(app: FastAPI) -> None:
@@ -188,11 +172,6 @@ def create_app(
     for router in OUR_ROUTERS:
         app.include_router(router, prefix=OUR_PREFIX)
     app.include_router(events.websocket_router, prefix=INSTRUMENT_PREFIX)
-    table = RouteTable()
-    table.add_all((prefix, router) for prefix in VENDOR_PREFIXES for router in VENDOR_ROUTERS)
-    table.add_all((OUR_PREFIX, router) for router in OUR_ROUTERS)
-    app.state.route_table = table
-
     mount_documentation(app)
     mount_console(app)
 
@@ -203,11 +182,13 @@ def create_app(
         return JSONResponse(app.openapi())
 
     app.router.redirect_slashes = False  # a redirect would be built from the Host header
-    casing = PathCasing(routed_paths(app, table), table.query_names())
+    table = RouteTable(app.routes, operation_prefixes=(*VENDOR_PREFIXES, OUR_PREFIX))
+    app.state.route_table = table
+    casing = PathCasing(table.templates(), table.query_names())
     app.add_middleware(PathCasingMiddleware, casing=casing)
     app.add_middleware(RequestLimitsMiddleware)
     app.add_middleware(RequestContextMiddleware, simulated=True)
     app.add_middleware(AccessLogMiddleware)  # outermost: times and logs every answer
     if hot_reads:
-        app.hot_reads = HotReads(VENDOR_PREFIXES, OUR_PREFIX)
+        app.hot_reads = HotReads(table)
     return app

@@ -6,6 +6,7 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPBearer
 from starlette.requests import HTTPConnection
 
@@ -94,7 +95,24 @@ def requires(
         return principal
 
     check.__name__ = f"requires_{permission.value}"
+    _REQUIRED[check] = permission
     return check
+
+
+# The permission each `requires` dependency checks, so that the lane for polled reads
+# (api/hot_reads.py) takes a route's permission from the route itself.
+_REQUIRED: dict[Callable[..., object], Permission] = {}
+
+
+def required_permission(dependant: Dependant) -> Permission | None:
+    """The permission a route's `requires` dependency checks (its router's included), if any."""
+    if dependant.call is not None and dependant.call in _REQUIRED:
+        return _REQUIRED[dependant.call]
+    for dependency in dependant.dependencies:
+        permission = required_permission(dependency)
+        if permission is not None:
+            return permission
+    return None
 
 
 def requires_self_or(

@@ -4,55 +4,36 @@ The instrument's clients write `/NimbusLite/api/v1/Maintenance` as readily as
 `/nimbuslite/api/v1/maintenance`; the vendor's server routes both to the same operation. Starlette
 matches paths exactly, so this middleware rewrites a request's path to the casing of the route it
 matches before routing. Only the literal segments are rewritten: a path parameter keeps its value
-exactly as sent (an image name, an id). As ASP.NET ranks routes, a literal segment outranks a
-parameter: `/api/v1/maintenance/ERRORS` is the errors operation, not the procedure `ERRORS`.
+exactly as sent (an image name, an id). A literal segment outranks a parameter (api/route_table.py):
+`/api/v1/maintenance/ERRORS` is the errors operation, not the procedure `ERRORS`.
 Query parameter names are matched the same way (`?Offset=0&Limit=10`); their values are kept.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-
-@dataclass(frozen=True)
-class _Template:
-    segments: tuple[str | None, ...]  # a literal segment, or None for a parameter
-    literals: int
+from mlprep.api.route_table import Templates
 
 
 class PathCasing:
-    """The canonical casing of every routed path."""
+    """The canonical casing of every routed path (the route table's templates)."""
 
     def __init__(self, templates: Iterable[str], query_names: Iterable[str] = ()) -> None:
         self._query = {name.casefold(): name for name in query_names}
-        self._literal: dict[str, str] = {}
-        self._patterned: dict[int, list[_Template]] = {}
+        self._templates: Templates[None] = Templates()
         for template in templates:
-            if "{" not in template:
-                self._literal.setdefault(template.casefold(), template)
-                continue
-            segments = tuple(None if part.startswith("{") else part for part in template.split("/"))
-            literals = sum(part is not None for part in segments)
-            self._patterned.setdefault(len(segments), []).append(_Template(segments, literals))
-        for candidates in self._patterned.values():
-            candidates.sort(key=lambda template: -template.literals)
+            self._templates.add(template, None)
 
     def canonical(self, path: str) -> str:
         """`path` in the casing of the route it matches; unchanged if it matches none."""
-        literal = self._literal.get(path.casefold())
-        if literal is not None:
-            return literal
-        parts = path.split("/")
-        for template in self._patterned.get(len(parts), ()):
-            if _matches(template, parts):
-                return "/".join(
-                    part if literal is None else literal
-                    for part, literal in zip(parts, template.segments, strict=True)
-                )
-        return path
+        reached = self._templates.reached(path)
+        if reached is None:
+            return path
+        template, _values, parts = reached
+        return template.canonical(parts)
 
     def canonical_query(self, query: bytes) -> bytes:
         """`query` with each known parameter name in its operation's casing."""
@@ -64,16 +45,6 @@ class PathCasing:
             known = self._query.get(name.decode("latin-1").casefold())
             pairs.append(known.encode() + separator + value if known else pair)
         return b"&".join(pairs)
-
-
-def _matches(template: _Template, parts: list[str]) -> bool:
-    for part, literal in zip(parts, template.segments, strict=True):
-        if literal is None:
-            if not part:
-                return False  # a parameter is never empty
-        elif part.casefold() != literal.casefold():
-            return False
-    return True
 
 
 class PathCasingMiddleware:

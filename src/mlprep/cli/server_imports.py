@@ -23,10 +23,10 @@ SERVER_MISSING = (
 def server_imports() -> Iterator[None]:
     """Import the server's modules inside this: with the collector off, and frozen after.
 
-    Importing the server's packages makes ~100,000 objects that live as long as the server; the
-    garbage collector would go over them ~150 times meanwhile (~0.3 s of a ~1 s import). They are
-    frozen instead: left out of every collection, as the server does with what it builds before
-    it serves (bench/README.md).
+    Importing the server's packages makes many objects that live as long as the server; the
+    garbage collector would go over them again and again meanwhile, a good part of the import's
+    time. They are frozen instead: left out of every collection, as the server does with what it
+    builds before it serves (bench/README.md has the figures).
     """
     gc.disable()
     try:

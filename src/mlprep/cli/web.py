@@ -57,7 +57,7 @@ def serve_app(settings: Settings, services: Services) -> bool:
     logging.getLogger("uvicorn.error").addFilter(_redact_query_tokens)
     # The app and its services live as long as the server, as do the modules frozen at import
     # (cli/server_imports.py): leave them out of the collector's full passes too, each of which
-    # went over them for ~90 ms and held every request that long (bench/README.md).
+    # went over them all and held every request meanwhile (bench/README.md has the figures).
     gc.freeze()
     server.run()
     return server.started

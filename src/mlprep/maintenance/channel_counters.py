@@ -14,9 +14,9 @@ from mlprep.contract.maintenance import (
     RunCounterUsage,
 )
 from mlprep.contract.time import in_zone
+from mlprep.counters import CounterKind, CounterValues, parse_channel, totals
 from mlprep.errors import NotFoundError
 from mlprep.events.bus import Event, EventBus, EventCode
-from mlprep.maintenance.counters import CounterKind, CounterValues, parse_channel, totals
 from mlprep.store.counters import ChannelCounterStore
 
 

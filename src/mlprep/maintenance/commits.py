@@ -3,9 +3,8 @@
 With a networked PostgreSQL a commit takes milliseconds; made on the event loop, it would hold up
 every other request and every event stream meanwhile. The run engine therefore hands each store
 call to one worker thread of its own and awaits it: the loop goes on serving reads (which come
-from memory) while a run writes. One thread keeps the calls in order, and `drain` waits until
-every call handed over so far has finished (shutdown uses it: a cancelled caller's call still
-completes before the run is marked Interrupted).
+from memory) while a run writes. One thread keeps the calls in order; `close` lets the calls
+handed over finish before the thread stops.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -41,14 +40,6 @@ class Commits:
         self.finished += 1
         return result
 
-    async def drain(self) -> None:
-        """Wait until every call handed over so far has finished."""
-        await self(_nothing)
-
     def close(self) -> None:
         """Finish the calls handed over, then stop the thread."""
         self._executor.shutdown(wait=True)
-
-
-def _nothing(*_args: Any) -> None:
-    return None

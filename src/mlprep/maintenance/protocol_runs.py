@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from mlprep.contract.maintenance import Channel
+from mlprep.counters import CounterKind
 from mlprep.maintenance.channel_counters import ChannelCounters
-from mlprep.maintenance.counters import CounterKind
 from mlprep.maintenance.procedures import Procedures
 from mlprep.store.protocol_runs import ProtocolRunStore
 

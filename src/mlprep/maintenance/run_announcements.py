@@ -12,9 +12,9 @@ from typing import Any
 
 from mlprep.contract.maintenance import Channel
 from mlprep.contract.runs import RunState
+from mlprep.counters import CounterKind
 from mlprep.events.bus import Event, EventBus, EventCode, Stream
 from mlprep.maintenance.catalogue import ProcedureDefinition
-from mlprep.maintenance.counters import CounterKind
 from mlprep.maintenance.wire import error_to_wire, view_to_wire
 from mlprep.store.runs import ErrorRecord, ViewRecord
 

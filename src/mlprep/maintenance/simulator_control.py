@@ -21,6 +21,7 @@ from mlprep.contract.simulator import (
     SimulatorState,
 )
 from mlprep.contract.time import in_zone
+from mlprep.counters import CounterKind
 from mlprep.errors import InvalidRequestError
 from mlprep.events.bus import Event, EventBus, EventCode, Stream
 from mlprep.ids import IdGenerator
@@ -28,7 +29,6 @@ from mlprep.instrument.faults import PlannedFault
 from mlprep.instrument.port import Operation
 from mlprep.instrument.simulator import SimulatedInstrument
 from mlprep.maintenance.channel_counters import ChannelCounters
-from mlprep.maintenance.counters import CounterKind
 from mlprep.maintenance.engine import RunEngine
 from mlprep.maintenance.procedures import Procedures
 from mlprep.maintenance.protocol_runs import ProtocolRuns

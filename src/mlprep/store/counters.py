@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
 from mlprep.contract.maintenance import Channel
-from mlprep.maintenance.counters import CounterKind, CounterValues, wrap_add
+from mlprep.counters import CounterKind, CounterValues, wrap_add
 from mlprep.store.tables import channel_counters, counter_moves
 
 COLUMN_OF: dict[CounterKind, str] = {

@@ -93,7 +93,7 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 def upsert_into(engine: Engine, table: Table) -> PostgresqlInsert | SqliteInsert:
     """An INSERT into `table` that can take `ON CONFLICT` clauses, in `engine`'s dialect (only
-    that dialect's module is imported: PostgreSQL's alone takes ~30 ms)."""
+    that dialect's module is imported: PostgreSQL's is slow to import, bench/README.md)."""
     if engine.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 

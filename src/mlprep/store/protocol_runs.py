@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Engine, insert, select
 
 from mlprep.contract.maintenance import Channel
-from mlprep.maintenance.counters import CounterKind
+from mlprep.counters import CounterKind
 from mlprep.store.counters import MoveSource, move_counters
 from mlprep.store.tables import protocol_runs
 

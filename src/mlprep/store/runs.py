@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, select, upda
 
 from mlprep.contract.maintenance import Channel
 from mlprep.contract.runs import TERMINAL_STATES, RunState
-from mlprep.maintenance.counters import CounterKind
+from mlprep.counters import CounterKind
 from mlprep.store.counters import MoveSource, move_counters
 from mlprep.store.tables import maintenance_errors, procedures, runs, views
 from mlprep.store.transactions import shared, transaction
@@ -20,8 +20,8 @@ from mlprep.store.transactions import shared, transaction
 _UNFINISHED = [state.value for state in RunState if state not in TERMINAL_STATES]
 
 # The writes a run makes between two views, built once and given their values when executed.
-# Built on every call with `.values(...)` and literal conditions, SQLAlchemy spends about three
-# times as long building and keying a statement as SQLite spends running it (bench/README.md).
+# Built on every call with `.values(...)` and literal conditions, SQLAlchemy spends longer
+# building and keying a statement than SQLite spends running it (bench/README.md has the figures).
 # Conditions take `bindparam`s named `match_*`: a column's own name is kept for its new value.
 _INSERT_RUN = insert(runs)
 _INSERT_VIEW = insert(views)
@@ -306,7 +306,8 @@ class RunStore:
         The count is the span of the runs' sequence numbers: they are numbered 1, 2, 3... as they
         start, and runs are only ever deleted all together (a factory reset, after which the
         numbering starts again), so the span is the count. Two index look-ups, where counting
-        the rows read all of them (7 ms at 100,000 runs: bench/README.md).
+        the rows would read every one of them, a cost that grows with the history
+        (bench/README.md).
         """
         mine = runs.c.instrument_id == self._instrument
         with self._engine.connect() as connection:

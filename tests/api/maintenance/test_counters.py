@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mlprep.contract.maintenance import Channel
-from mlprep.maintenance.counters import CounterKind
+from mlprep.counters import CounterKind
 from mlprep.services import Services
 from tests.api.maintenance.driving import run_to_the_end, start
 from tests.asgi import ApiClient

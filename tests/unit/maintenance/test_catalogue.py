@@ -12,6 +12,7 @@ import yaml
 
 from mlprep.contract.maintenance import Channel, ViewResult
 from mlprep.contract.runs import ViewKind
+from mlprep.counters import CounterKind
 from mlprep.instrument.port import Operation
 from mlprep.maintenance.catalogue import (
     ActionStep,
@@ -23,7 +24,6 @@ from mlprep.maintenance.catalogue import (
     ViewStep,
     load_catalogue,
 )
-from mlprep.maintenance.counters import CounterKind
 
 HEX_ID = re.compile(r"^[0-9a-f]{32}$")
 

@@ -12,9 +12,9 @@ import pytest
 from mlprep.contract.maintenance import ViewResult
 from mlprep.contract.runs import RunState
 from mlprep.contract.time import EMPTY_DATE
+from mlprep.counters import CounterKind
 from mlprep.errors import ConflictError
 from mlprep.maintenance.catalogue import load_catalogue
-from mlprep.maintenance.counters import CounterKind
 from mlprep.maintenance.engine import RunEngine
 from mlprep.services import Services
 from tests.unit.maintenance.event_recorder import EventRecorder

@@ -9,11 +9,11 @@ import pytest
 from mlprep.contract.maintenance import Channel, UvInterval
 from mlprep.contract.simulator import SimulatedOperation
 from mlprep.contract.time import EMPTY_DATE
+from mlprep.counters import CounterKind
 from mlprep.errors import ConflictError, InvalidRequestError, NotFoundError
 from mlprep.events.bus import EventCode
 from mlprep.instrument.port import Operation
 from mlprep.maintenance.catalogue import load_catalogue
-from mlprep.maintenance.counters import CounterKind
 from mlprep.services import Services
 
 ACTOR = "tester"

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from mlprep import __version__
 from mlprep.api.dependencies import ServicesDep
+from mlprep.api.polled import Answer, PolledRequest, json_headers, polled
 from mlprep.api.prepared import JsonBody
 from mlprep.contract.health import Health
 from mlprep.services import Services
@@ -44,6 +45,15 @@ async def health_body(services: Services) -> tuple[int, bytes]:
     return (200 if healthy else 503), _HEALTH.dump_json(health, by_alias=True, exclude_none=True)
 
 
+async def polled_health(services: Services, _request: PolledRequest) -> Answer:
+    """The health report on the lane for polled reads, as the route answers it."""
+    status, content = await health_body(services)
+    headers = json_headers(content)
+    if status != 200:
+        headers += [(b"retry-after", str(RETRY_AFTER_SECONDS).encode())]
+    return status, headers, content
+
+
 @router.get(
     "/health",
     operation_id="getHealth",
@@ -58,6 +68,7 @@ async def health_body(services: Services) -> tuple[int, bytes]:
         }
     },
 )
+@polled(polled_health)
 async def health(services: ServicesDep) -> Response:
     status, content = await health_body(services)
     if status == 200:

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 
 from mlprep.api.bodies import accepts_json_body, json_request_body
 from mlprep.api.dependencies import ServicesDep, requires
+from mlprep.api.middleware import SIMULATED_HEADER
+from mlprep.api.polled import Answer, PolledRequest, polled, polled_json
 from mlprep.api.prepared import JsonBody, PreparedJson
 from mlprep.api.responses import problem_responses
 from mlprep.auth.permissions import Permission
@@ -83,6 +85,17 @@ def image_answer(
     return 200, {**headers, "Content-Type": "image/png"}, image.content
 
 
+async def polled_image(services: Services, request: PolledRequest) -> Answer:
+    """GET /maintenance/images/{imageName} on the lane for polled reads, as the route answers."""
+    status, headers, content = image_answer(
+        services, request.parameters["imageName"], request.header(b"if-none-match")
+    )
+    raw = [(key.lower().encode(), value.encode()) for key, value in headers.items()]
+    if status == 200:
+        raw.insert(0, (b"content-length", str(len(content)).encode()))
+    return status, [*raw, SIMULATED_HEADER], content
+
+
 @router.post(
     "/initialize",
     operation_id="initializeMaintenance",
@@ -104,6 +117,7 @@ async def initialize(principal: Configurator, services: ServicesDep) -> Response
     response_model=list[MaintenanceProcedure],
     responses=problem_responses(401, 403),
 )
+@polled_json(lambda services, _request: procedures_body(services))
 async def get_procedures(_: Viewer, services: ServicesDep) -> Response:
     return JsonBody(procedures_body(services))
 
@@ -116,6 +130,7 @@ async def get_procedures(_: Viewer, services: ServicesDep) -> Response:
     response_model=list[MaintenanceError],
     responses=problem_responses(401, 403),
 )
+@polled_json(lambda services, _request: errors_body(services))
 async def get_errors(_: Viewer, services: ServicesDep) -> Response:
     return JsonBody(errors_body(services))
 
@@ -128,6 +143,7 @@ async def get_errors(_: Viewer, services: ServicesDep) -> Response:
     response_model=list[ChannelCounter],
     responses=problem_responses(401, 403),
 )
+@polled_json(lambda services, _request: counters_body(services))
 async def get_channel_counters(_: Viewer, services: ServicesDep) -> Response:
     return JsonBody(counters_body(services))
 
@@ -157,6 +173,7 @@ async def reset_channel_counters(
     response_model=list[UvRoutineIntervalOption],
     responses=problem_responses(401, 403),
 )
+@polled_json(lambda services, _request: uv_options_body(services))
 async def get_uv_options(_: Viewer, services: ServicesDep) -> Response:
     return JsonBody(uv_options_body(services))
 
@@ -169,6 +186,7 @@ async def get_uv_options(_: Viewer, services: ServicesDep) -> Response:
     response_model=UvRoutineSettings,
     responses=problem_responses(401, 403),
 )
+@polled_json(lambda services, _request: uv_settings_body(services))
 async def get_uv_settings(_: Viewer, services: ServicesDep) -> Response:
     return JsonBody(uv_settings_body(services))
 
@@ -232,6 +250,7 @@ async def close_view(
         **problem_responses(404),
     },
 )
+@polled(polled_image)
 async def get_image(
     image_name: Annotated[str, Path(alias="imageName")], request: Request, services: ServicesDep
 ) -> Response:
@@ -249,6 +268,7 @@ async def get_image(
     response_model=MaintenanceProcedureDetails,
     responses=problem_responses(401, 403, 404),
 )
+@polled_json(lambda services, request: procedure_body(services, request.parameters["id"]))
 async def get_procedure(id: ProcedureId, _: Viewer, services: ServicesDep) -> Response:
     return JsonBody(procedure_body(services, id))
 

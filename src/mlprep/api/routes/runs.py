@@ -13,6 +13,8 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from mlprep.api.dependencies import ServicesDep, requires
+from mlprep.api.middleware import SIMULATED_HEADER
+from mlprep.api.polled import Answer, PolledRequest, json_headers, polled, polled_json
 from mlprep.api.prepared import JsonBody, PreparedJson
 from mlprep.api.responses import MAX_OFFSET, problem_responses
 from mlprep.auth.permissions import Permission
@@ -49,6 +51,32 @@ def run_body(services: Services, run_id: str) -> bytes | None:
     return RUN.body(history.get(run_id)) if history.knows_run(run_id) else None
 
 
+def polled_page(services: Services, request: PolledRequest) -> bytes | None:
+    """GET /runs, when the query holds nothing but `offset` and `limit` in their plainest form
+    and within bounds (anything else: the application validates it)."""
+    bounds = {"offset": (0, MAX_OFFSET), "limit": (1, MAX_PAGE)}
+    given = {"offset": 0, "limit": DEFAULT_PAGE}
+    for pair in request.query.split(b"&") if request.query else ():
+        name, _, value = pair.decode("latin-1").partition("=")
+        if name not in bounds or not value.isdigit() or str(int(value)) != value:
+            return None
+        low, high = bounds.pop(name)  # a name given twice: the application decides
+        if not low <= int(value) <= high:
+            return None
+        given[name] = int(value)
+    return page_body(services, given["offset"], given["limit"])
+
+
+async def polled_current(services: Services, _request: PolledRequest) -> Answer | None:
+    """GET /runs/current: 200 with the run, or 204 when none is in progress."""
+    if not services.history.knows_current():
+        return None
+    content = current_body(services)
+    if content is None:
+        return 204, [SIMULATED_HEADER], b""
+    return 200, json_headers(content), content
+
+
 @router.get(
     "",
     operation_id="getRuns",
@@ -57,6 +85,7 @@ def run_body(services: Services, run_id: str) -> bytes | None:
     response_model=RunPage,
     responses=problem_responses(400, 401, 403),
 )
+@polled_json(polled_page, takes_query=True)
 async def get_runs(
     services: ServicesDep,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
@@ -78,6 +107,7 @@ async def get_runs(
     response_model=Run,
     responses={204: {"description": "No run is in progress"}, **problem_responses(401, 403)},
 )
+@polled(polled_current)
 async def get_current_run(services: ServicesDep) -> Response:
     history = services.history
     run = history.current() if history.knows_current() else await run_in_threadpool(history.current)
@@ -92,6 +122,7 @@ async def get_current_run(services: ServicesDep) -> Response:
     response_model=Run,
     responses=problem_responses(401, 403, 404),
 )
+@polled_json(lambda services, request: run_body(services, request.parameters["runId"]))
 async def get_run(run_id: Annotated[str, Path(alias="runId")], services: ServicesDep) -> Response:
     history = services.history
     run = (

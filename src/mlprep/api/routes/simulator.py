@@ -30,7 +30,7 @@ from mlprep.contract.simulator import (
     SimulatorFaults,
     SimulatorState,
 )
-from mlprep.maintenance.counters import CounterKind
+from mlprep.counters import CounterKind
 
 router = APIRouter(prefix="/simulator", tags=["Simulator"])
 

@@ -1,4 +1,5 @@
-"""Channel counters: four per channel, unsigned 32-bit, wrapping to 0 as the instrument's do."""
+"""Channel counters, a value type below the domain and the stores: four per channel, unsigned
+32-bit, wrapping to 0 as the instrument's do."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mlprep.contract.maintenance import Channel
-from mlprep.maintenance.counters import COUNTER_LIMIT, parse_channel, wrap_add
+from mlprep.counters import COUNTER_LIMIT, parse_channel, wrap_add
 
 BOTH = (Channel.FRONT, Channel.REAR)
 FRONT_ONLY = (Channel.FRONT,)
