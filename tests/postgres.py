@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -48,12 +49,31 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _server_port() -> int:
+    """A free port below the kernel's range for outgoing and `port 0` sockets: a test that stops
+    the server and starts it again finds its port still free (no other test's server or client is
+    given it meanwhile)."""
+    low, _high = (
+        int(n) for n in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+    )
+    candidates = list(range(20000, min(low, 32768)))
+    random.shuffle(candidates)
+    for port in candidates:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    return free_port()
+
+
 class PostgresCluster:
     """One temporary cluster: `start()`, `create_database()` as often as needed, `stop()`."""
 
     def __init__(self) -> None:
         self.binaries = find_binaries()
-        self.port = free_port()
+        self.port = _server_port()
         self.root = Path(tempfile.mkdtemp(prefix="mlprep-pg-"))
         self.data = self.root / "data"
         self._as_root = os.geteuid() == 0
