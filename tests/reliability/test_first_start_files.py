@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import os
 import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,6 +20,7 @@ import pytest
 from tests.e2e.conftest import ServerFactory
 from tests.e2e.server import ServerProcess
 from tests.reliability.crash_points import Driver
+from tests.reliability.small_disk import mounted_tmpfs
 from tests.reliability.starts import refused_start
 from tests.sessions import bearer, log_in
 
@@ -37,21 +36,8 @@ FREE_PAGES = [0, 1, 2, 40, 54, 58, 62]
 @pytest.fixture
 def tiny_disk(tmp_path: Path) -> Iterator[Path]:
     """A 2 MiB tmpfs, mounted for the test (as root) and unmounted after it."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root; the full-disk tests run as root only")
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    result = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={DISK_SIZE}", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        pytest.skip(f"this machine refuses to mount a tmpfs: {result.stderr.strip()}")
-    try:
+    with mounted_tmpfs(tmp_path / "disk", DISK_SIZE) as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "--lazy", str(mount)], check=True)
 
 
 def fill(disk: Path, free_pages: int) -> Path:

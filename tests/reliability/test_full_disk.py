@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 
 from tests.e2e.server import ServerProcess
 from tests.reliability.outage import DAILY, Bench, eventually
+from tests.reliability.small_disk import mounted_tmpfs
 from tests.sessions import ADMIN_PASSWORD
 
 FILESYSTEM_SIZE = "16m"
@@ -24,21 +24,8 @@ FILESYSTEM_SIZE = "16m"
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 16 MiB tmpfs of the test's own (skipped where mounting is refused)."""
-    mount_point = tmp_path / "disk"
-    mount_point.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small filesystem needs root")
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={FILESYSTEM_SIZE}", "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+    with mounted_tmpfs(tmp_path / "disk", FILESYSTEM_SIZE) as mount:
+        yield mount
 
 
 def fill(directory: Path) -> Path:
